@@ -12,7 +12,7 @@ let strictSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "sekisho",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sekisho", targets: ["sekisho"]),
         .executable(name: "sekisho-bench", targets: ["sekisho-bench"]),
@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "sekisho",
             dependencies: [
-                "SekishoProxy", "SekishoConfig", "SekishoCore",
+                "SekishoProxy", "SekishoConfig", "SekishoIO", "SekishoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

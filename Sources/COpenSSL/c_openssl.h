@@ -25,5 +25,8 @@
 #include <openssl/ocsp.h>
 #include <openssl/core_names.h>
 #include <openssl/objects.h>
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 
 #endif

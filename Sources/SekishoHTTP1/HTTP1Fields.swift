@@ -1,0 +1,111 @@
+/// One field line as received: the name keeps its original case, the value has its surrounding
+/// OWS removed (RFC 9112 §5.1) and is otherwise byte-for-byte what was received.
+public struct HTTP1Field: Sendable, Hashable, CustomStringConvertible {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    public var description: String { "\(name): \(value)" }
+}
+
+/// An ordered list of field lines (a header or trailer section), with case-insensitive lookup by
+/// name (RFC 9110 §5.1: field names are case-insensitive).
+///
+/// Values are `String`s. A value that is not valid UTF-8 (obs-text, RFC 9110 §5.5) is refused by the
+/// parsers rather than decoded lossily, so that what the proxy forwards is exactly what it received;
+/// valid UTF-8 round-trips byte-for-byte through `value.utf8`.
+public struct HTTP1Fields: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral,
+    CustomStringConvertible
+{
+    public private(set) var fields: [HTTP1Field]
+
+    public init() { fields = [] }
+    public init(_ fields: [HTTP1Field]) { self.fields = fields }
+
+    /// Pairs in order; duplicate names are kept (a dictionary literal may repeat keys).
+    public init(dictionaryLiteral elements: (String, String)...) {
+        fields = elements.map { HTTP1Field(name: $0.0, value: $0.1) }
+    }
+
+    public var startIndex: Int { fields.startIndex }
+    public var endIndex: Int { fields.endIndex }
+    public subscript(position: Int) -> HTTP1Field { fields[position] }
+
+    public mutating func append(name: String, value: String) {
+        fields.append(HTTP1Field(name: name, value: value))
+    }
+
+    public mutating func append(_ field: HTTP1Field) { fields.append(field) }
+
+    /// Removes every field with this name (case-insensitive); returns how many were removed.
+    @discardableResult
+    public mutating func remove(named name: String) -> Int {
+        let before = fields.count
+        fields.removeAll { Self.namesEqual($0.name, name) }
+        return before - fields.count
+    }
+
+    /// Removes every field for which `shouldRemove` returns true.
+    public mutating func removeAll(where shouldRemove: (HTTP1Field) throws -> Bool) rethrows {
+        try fields.removeAll(where: shouldRemove)
+    }
+
+    public func contains(named name: String) -> Bool {
+        fields.contains { Self.namesEqual($0.name, name) }
+    }
+
+    /// The first value with this name.
+    public func first(named name: String) -> String? {
+        fields.first { Self.namesEqual($0.name, name) }?.value
+    }
+
+    /// All values with this name, in order.
+    public func values(named name: String) -> [String] {
+        fields.lazy.filter { Self.namesEqual($0.name, name) }.map(\.value)
+    }
+
+    /// The list elements of every field with this name (RFC 9110 §5.6.1): values split on commas,
+    /// OWS trimmed, empty elements dropped. Quoted strings are not interpreted, so use this only for
+    /// token lists such as `Connection`, `Transfer-Encoding` or `Expect`.
+    public func listElements(named name: String) -> [Substring] {
+        var out: [Substring] = []
+        for field in fields where Self.namesEqual(field.name, name) {
+            for element in field.value.split(separator: ",", omittingEmptySubsequences: true) {
+                let trimmed = element.trimmingOWS()
+                if !trimmed.isEmpty { out.append(trimmed) }
+            }
+        }
+        return out
+    }
+
+    /// Whether a token list field (e.g. `Connection`) contains `token`, case-insensitively.
+    public func containsToken(_ token: String, inFieldNamed name: String) -> Bool {
+        listElements(named: name).contains { Self.namesEqual($0, token) }
+    }
+
+    /// ASCII case-insensitive comparison, as field names and tokens require.
+    public static func namesEqual<A: StringProtocol, B: StringProtocol>(_ a: A, _ b: B) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        for (p, q) in zip(x, y) where p != q {
+            guard HTTP1Syntax.asciiLower(p) == HTTP1Syntax.asciiLower(q) else { return false }
+        }
+        return true
+    }
+
+    public var description: String { fields.map(\.description).joined(separator: "\n") }
+}
+
+extension Substring {
+    /// Removes leading and trailing SP/HTAB (OWS, RFC 9110 §5.6.3).
+    func trimmingOWS() -> Substring {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,152 @@
+public import Foundation
+public import Logging
+import Synchronization
+
+/// sekisho's swift-log backend: one line per event on stderr, as `key=value` text or as a JSON
+/// object. Bootstrapped once by the executable.
+///
+/// Every value is escaped: strings that came from the network (certificate subjects, SNI,
+/// request targets) are truncated and control characters escaped, so a hostile peer cannot
+/// forge log lines (pingora's MAX_ERR_BUF_LEN idea).
+public struct SekishoLogHandler: LogHandler {
+    public enum Format: String, Sendable { case text, json }
+
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+    private let format: Format
+    private let sink: LogSink
+
+    public init(label: String, level: Logger.Level, format: Format, sink: LogSink = .standardError) {
+        self.label = label
+        self.logLevel = level
+        self.format = format
+        self.sink = sink
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// Longest value written for one metadata entry.
+    static let maxValueLength = 1_024
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let line: String
+        switch format {
+        case .text: line = Self.textLine(level: event.level, message: "\(event.message)", metadata: merged)
+        case .json: line = Self.jsonLine(level: event.level, message: "\(event.message)", metadata: merged)
+        }
+        sink.write(line + "\n")
+    }
+
+    static func timestamp() -> String {
+        let now = Date()
+        return now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    static func textLine(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        var out = "\(timestamp()) \(level.rawValue.uppercased()) \(escapeText(message))"
+        for key in metadata.keys.sorted() {
+            out += " \(key)=\(quoteIfNeeded(escapeText(render(metadata[key]!))))"
+        }
+        return out
+    }
+
+    static func jsonLine(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        var out = "{\"ts\":\"\(timestamp())\",\"level\":\"\(level.rawValue)\",\"msg\":\(jsonString(message))"
+        for key in metadata.keys.sorted() where key != "ts" && key != "level" && key != "msg" {
+            out += ",\(jsonString(key)):\(jsonValue(metadata[key]!))"
+        }
+        return out + "}"
+    }
+
+    static func render(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let s): return truncate(s)
+        case .stringConvertible(let c): return truncate(c.description)
+        case .array(let a): return "[" + a.map(render).joined(separator: ",") + "]"
+        case .dictionary(let d): return "{" + d.keys.sorted().map { "\($0)=\(render(d[$0]!))" }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func jsonValue(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let s): return jsonString(truncate(s))
+        case .stringConvertible(let c):
+            if let n = c as? any BinaryInteger { return "\(n)" }
+            if let d = c as? Double, d.isFinite { return "\(d)" }
+            if let b = c as? Bool { return b ? "true" : "false" }
+            return jsonString(truncate(c.description))
+        case .array(let a): return "[" + a.map(jsonValue).joined(separator: ",") + "]"
+        case .dictionary(let d):
+            return "{" + d.keys.sorted().map { "\(jsonString($0)):\(jsonValue(d[$0]!))" }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func truncate(_ s: String) -> String {
+        if s.utf8.count <= maxValueLength { return s }
+        return String(decoding: s.utf8.prefix(maxValueLength), as: UTF8.self) + "…"
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    static func escapeText(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                out += String(format: "\\x%02x", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    static func quoteIfNeeded(_ s: String) -> String {
+        if s.isEmpty || s.contains(" ") || s.contains("\"") || s.contains("=") {
+            return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return s
+    }
+}
+
+/// Where log lines go. Each line is written with one `write(2)` so lines from different loops
+/// never interleave.
+public final class LogSink: Sendable {
+    private let handle: Mutex<FileHandle>
+
+    public init(handle: FileHandle) {
+        self.handle = Mutex(handle)
+    }
+
+    public static let standardError = LogSink(handle: FileHandle.standardError)
+
+    func write(_ line: String) {
+        let data = Data(line.utf8)
+        handle.withLock { $0.write(data) }
+    }
+}

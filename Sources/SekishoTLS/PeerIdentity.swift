@@ -1,0 +1,62 @@
+/// The verified peer of a session: what policy checks and logs need, copied out of OpenSSL so it
+/// can cross threads and outlive the session.
+public struct PeerIdentity: Sendable, Equatable {
+    /// RFC 4514 subject over UTF-8 (non-ASCII such as `O=医療法人テスト会` stays as text), most
+    /// specific RDN first, e.g. "CN=client-a,OU=Radiology,O=医療法人テスト会".
+    public var subject: String
+    public var issuer: String
+    /// Values of the subject's CN / O / OU attributes in certificate order (UTF-8 decoded).
+    public var commonNames: [String]
+    public var organizations: [String]
+    public var organizationalUnits: [String]
+    /// subjectAltName entries.
+    public var dnsNames: [String]
+    public var ipAddresses: [String]
+    public var uris: [String]
+    /// Serial number, uppercase hex without separators.
+    public var serialNumberHex: String
+    /// SHA-256 over the DER certificate, lowercase hex without separators.
+    public var sha256Fingerprint: String
+    /// ISO 8601 UTC, e.g. "2026-01-01T00:00:00Z", and the same instant as seconds since epoch.
+    public var notBefore: String
+    public var notAfter: String
+    public var notBeforeEpochSeconds: Int64
+    public var notAfterEpochSeconds: Int64
+    /// OpenSSL's long name of the certificate's signature algorithm, e.g. "ecdsa-with-SHA256".
+    public var signatureAlgorithm: String
+    /// "EC P-256", "RSA 2048", "Ed25519".
+    public var keyDescription: String
+    /// Certificates in the verified chain, leaf through anchor. On a resumed session (no chain
+    /// is carried in a ticket) this counts the leaf plus the issuers found among the configured
+    /// CAs during the resumption re-check.
+    public var chainLength: Int
+
+    /// The first CN, the usual single-valued case.
+    public var commonName: String? { commonNames.first }
+
+    public init(
+        subject: String, issuer: String, commonNames: [String], organizations: [String],
+        organizationalUnits: [String], dnsNames: [String], ipAddresses: [String], uris: [String],
+        serialNumberHex: String, sha256Fingerprint: String, notBefore: String, notAfter: String,
+        notBeforeEpochSeconds: Int64, notAfterEpochSeconds: Int64, signatureAlgorithm: String,
+        keyDescription: String, chainLength: Int
+    ) {
+        self.subject = subject
+        self.issuer = issuer
+        self.commonNames = commonNames
+        self.organizations = organizations
+        self.organizationalUnits = organizationalUnits
+        self.dnsNames = dnsNames
+        self.ipAddresses = ipAddresses
+        self.uris = uris
+        self.serialNumberHex = serialNumberHex
+        self.sha256Fingerprint = sha256Fingerprint
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.notBeforeEpochSeconds = notBeforeEpochSeconds
+        self.notAfterEpochSeconds = notAfterEpochSeconds
+        self.signatureAlgorithm = signatureAlgorithm
+        self.keyDescription = keyDescription
+        self.chainLength = chainLength
+    }
+}

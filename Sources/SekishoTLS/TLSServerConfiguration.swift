@@ -1,0 +1,97 @@
+public import SekishoCore
+
+/// Everything needed to build one listener's server `TLSContext`.
+///
+/// The lists default to the whole `cryptrec-high` profile in its preference order. `SekishoConfig`
+/// narrows them from the operator's file; `TLSContext.init` refuses anything that widens the
+/// profile, whoever built the value, so the profile is enforced in one place that owns OpenSSL.
+public struct TLSServerConfiguration: Sendable {
+    /// Used in error messages, the surface report and the session-id context.
+    public var listenerName: String
+    /// Server certificates. One ECDSA and one RSA certificate may share a listener; OpenSSL picks
+    /// per handshake from the client's signature algorithms.
+    public var certificates: [TLSCertificateSource]
+    /// A subset of `CryptrecHighProfile.versions`.
+    public var versions: [TLSProtocolVersion]
+    /// Ordered subset of `CryptrecHighProfile.tls13CipherSuites`.
+    public var tls13CipherSuites: [CipherSuite]
+    /// Ordered subset of `CryptrecHighProfile.tls12CipherSuites`.
+    public var tls12CipherSuites: [CipherSuite]
+    /// Ordered subset of `CryptrecHighProfile.groups`.
+    public var groups: [NamedGroup]
+    /// Ordered subset of `CryptrecHighProfile.signatureAlgorithms`, used both for the server's
+    /// own signature and for what the server accepts in the client's CertificateVerify.
+    public var signatureAlgorithms: [String]
+    public var clientAuth: TLSClientAuthSettings
+    /// ALPN protocols in server preference order (RFC 7301); empty = no ALPN extension answered.
+    public var alpn: [String]
+    /// Stateless session tickets (RFC 8446 §4.6.1, RFC 5077). `false` disables resumption.
+    public var sessionTickets: Bool
+    /// Ticket encryption key shared by every context built with it (several instances, or the
+    /// generations before and after a reload). `nil` = a random key per context.
+    public var sessionTicketKey: TLSSessionTicketKey?
+
+    public init(
+        listenerName: String,
+        certificates: [TLSCertificateSource],
+        clientAuth: TLSClientAuthSettings,
+        versions: [TLSProtocolVersion] = CryptrecHighProfile.versions,
+        tls13CipherSuites: [CipherSuite] = CryptrecHighProfile.tls13CipherSuites,
+        tls12CipherSuites: [CipherSuite] = CryptrecHighProfile.tls12CipherSuites,
+        groups: [NamedGroup] = CryptrecHighProfile.groups,
+        signatureAlgorithms: [String] = CryptrecHighProfile.signatureAlgorithms,
+        alpn: [String] = [],
+        sessionTickets: Bool = true,
+        sessionTicketKey: TLSSessionTicketKey? = nil
+    ) {
+        self.listenerName = listenerName
+        self.certificates = certificates
+        self.clientAuth = clientAuth
+        self.versions = versions
+        self.tls13CipherSuites = tls13CipherSuites
+        self.tls12CipherSuites = tls12CipherSuites
+        self.groups = groups
+        self.signatureAlgorithms = signatureAlgorithms
+        self.alpn = alpn
+        self.sessionTickets = sessionTickets
+        self.sessionTicketKey = sessionTicketKey
+    }
+}
+
+/// A certificate chain file and its private key, both PEM.
+public struct TLSCertificateSource: Sendable, Hashable {
+    /// The leaf first, then each intermediate, in issuing order.
+    public var certPath: String
+    /// Unencrypted PEM private key (PKCS#8 or traditional).
+    public var keyPath: String
+    /// For server certificates: the anchor the chain must verify to. Without it, each
+    /// certificate in the file must at least be issued by the next one.
+    public var caPath: String?
+
+    public init(certPath: String, keyPath: String, caPath: String? = nil) {
+        self.certPath = certPath
+        self.keyPath = keyPath
+        self.caPath = caPath
+    }
+}
+
+/// How a listener verifies client certificates (mutual TLS).
+public struct TLSClientAuthSettings: Sendable, Hashable {
+    /// `true`: a handshake without a client certificate fails with `no_client_cert`.
+    /// `false`: a certificate is requested and, if presented, verified with the same rules.
+    public var required: Bool
+    /// PEM bundle of the CAs client chains must verify to (also sent as the acceptable-CA list).
+    public var caPath: String
+    /// CRL files, PEM or DER (detected). With any CRL configured, every certificate of every
+    /// client chain must be covered by a CRL from its issuer (`X509_V_FLAG_CRL_CHECK_ALL`).
+    public var crlPaths: [String]
+    /// Maximum number of intermediates between the client leaf and the anchor.
+    public var verifyDepth: Int
+
+    public init(required: Bool = true, caPath: String, crlPaths: [String] = [], verifyDepth: Int = 4) {
+        self.required = required
+        self.caPath = caPath
+        self.crlPaths = crlPaths
+        self.verifyDepth = verifyDepth
+    }
+}
