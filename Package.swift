@@ -82,6 +82,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // A libFuzzer target over both HTTP/1.1 parsers (scripts/fuzz-http1.sh builds it with
+        // -sanitize=fuzzer,address); a normal build makes a corpus replayer.
+        .executableTarget(
+            name: "sekisho-fuzz-http1",
+            dependencies: ["SekishoHTTP1"],
+            swiftSettings: strictSettings
+        ),
+
         // --- Tests ----------------------------------------------------------------------------
         .testTarget(name: "SekishoCoreTests", dependencies: ["SekishoCore"]),
         .testTarget(name: "SekishoIOTests", dependencies: ["SekishoIO", "SekishoCore"]),

@@ -9,7 +9,8 @@
 #   socket-syscall   socket( bind( listen( accept( accept4( connect( setsockopt( recv( send(
 #                    called as a free function (or as Glibc./Darwin./Musl.X) in Sources outside
 #                    Sources/SekishoIO; a method on your own type is fine when written as
-#                    `self.send(` or `value.send(`
+#                    `self.send(` or `value.send(`, or called bare in the file that declares
+#                    it (`func send(`)
 #   print-exit       print( / exit( in Sources outside the executables (Sources/sekisho,
 #                    Sources/sekisho-bench, Sources/sekisho-fuzz-*): libraries log or throw
 #   file-length      a .swift/.c/.h file in Sources or Tests longer than 800 lines
@@ -219,6 +220,9 @@ for top in ("Sources", "Tests"):
             is_swift = name.endswith(".swift")
             code = blank_swift(text) if is_swift else blank_c(text)
             raw_lines = text.split("\n")
+            # A bare call to a name this file declares as a function (`func bind(...)`) calls
+            # that function, not the syscall; module-qualified calls (Glibc.bind) still count.
+            own_functions = set(re.findall(r"\bfunc\s+([A-Za-z_]\w*)\s*[<(]", code))
             for number, line in enumerate(code.split("\n"), start=1):
                 # Import fences apply to Sources and Tests alike: a test that imports
                 # COpenSSL couples itself to the C layer the same way a library would.
@@ -246,6 +250,9 @@ for top in ("Sources", "Tests"):
                     for call in SYSCALL_RE.finditer(line):
                         if DECL_BEFORE.search(line[: call.start()]):
                             continue  # a declaration (func send(...)), not a call
+                        qualified = line[: call.start()].endswith(".")
+                        if call.group(1) in own_functions and not qualified:
+                            continue
                         report(rel, number, "socket-syscall",
                                f"'{call.group(1)}(' called outside Sources/SekishoIO; raw socket syscalls go through SekishoIO's Posix namespace"
                                f" (if it is a method of your own type, write self.{call.group(1)}(...))")

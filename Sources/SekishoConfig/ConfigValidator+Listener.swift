@@ -22,15 +22,17 @@ extension ConfigValidator {
             in: ConfigDefaults.maxConnectionsRange, default: ConfigDefaults.maxConnections
         )
         let bufferBytes = bufferBytes(raw.limits?.bufferBytes, at: "\(path).limits.buffer_bytes")
+        let routes = routes(raw.routes, at: "\(path).routes", known: upstreamNames)
+        let http = httpSettings(raw.http, at: "\(path).http")
         guard let name, let listen, let profile, let certificates, let tls, let clientAuth, let upstreamName,
-              let handshakeTimeout, let idleTimeout, let maxConnections, let bufferBytes
+              let handshakeTimeout, let idleTimeout, let maxConnections, let bufferBytes, let routes, let http
         else { return nil }
         return ListenerConfig(
             name: name, listen: listen, profile: profile, certificates: certificates,
             versions: tls.versions, tls13CipherSuites: tls.tls13CipherSuites, tls12CipherSuites: tls.tls12CipherSuites,
             groups: tls.groups, sessionTickets: tls.sessionTickets, clientAuth: clientAuth, upstreamName: upstreamName,
             handshakeTimeout: handshakeTimeout, idleTimeout: idleTimeout,
-            maxConnections: maxConnections, bufferBytes: bufferBytes
+            maxConnections: maxConnections, bufferBytes: bufferBytes, http: http, routes: routes
         )
     }
 

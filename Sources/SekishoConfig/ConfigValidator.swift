@@ -50,7 +50,11 @@ struct ConfigValidator {
         let upstreamNames = (raw.upstreams ?? []).compactMap(\.name)
         let listeners = listenerConfigs(raw.listeners, upstreamNames: upstreamNames)
         let upstreams = upstreamConfigs(raw.upstreams)
-        guard allIssues.isEmpty, let loopCount, let log, let listeners, let upstreams else {
+        let accessLog = accessLogSettings(raw.accessLog, at: "access_log")
+        if let listeners, let upstreams {
+            checkHTTPListeners(raw.listeners ?? [], built: listeners, upstreams: upstreams)
+        }
+        guard allIssues.isEmpty, let loopCount, let log, let listeners, let upstreams, let accessLog else {
             if allIssues.isEmpty {
                 // Every path that returns nil reports first; reaching this is a validator bug.
                 report("(root)", "configuration rejected without a reason (internal error)")
@@ -59,7 +63,7 @@ struct ConfigValidator {
         }
         return ProxyConfig(
             configPath: configPath, configDirectory: directory, loopCount: loopCount,
-            log: log, listeners: listeners, upstreams: upstreams
+            log: log, listeners: listeners, upstreams: upstreams, accessLog: accessLog
         )
     }
 
@@ -109,8 +113,9 @@ struct ConfigValidator {
         let servers = upstreamServers(raw.servers, at: "\(path).servers")
         let proto = upstreamProtocol(raw.protocol, at: "\(path).protocol")
         let connectTimeout = duration(raw.connectTimeout, at: "\(path).connect_timeout", default: ConfigDefaults.connectTimeout)
-        guard let name, let servers, let proto, let connectTimeout else { return nil }
-        return UpstreamConfig(name: name, servers: servers, protocol: proto, connectTimeout: connectTimeout)
+        let http = upstreamHTTPSettings(raw, at: path, protocol: proto)
+        guard let name, let servers, let proto, let connectTimeout, let http else { return nil }
+        return UpstreamConfig(name: name, servers: servers, protocol: proto, connectTimeout: connectTimeout, http: http)
     }
 
     private mutating func upstreamServers(_ raw: [String]?, at path: String) -> [HostPort]? {

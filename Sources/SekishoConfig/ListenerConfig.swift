@@ -26,12 +26,18 @@ public struct ListenerConfig: Sendable, Equatable {
     public let maxConnections: Int
     /// Buffer size per direction per connection.
     public let bufferBytes: Int
+    /// HTTP settings; meaningful only when `upstreamName` uses `protocol: http1` (the validator
+    /// refuses an `http` block otherwise, and the defaults are kept).
+    public let http: HTTPListenerSettings
+    /// Host/path routes to other http1 upstreams, tried in order before `upstreamName`.
+    public let routes: [RouteConfig]
 
     package init(
         name: String, listen: HostPort, profile: String, certificates: [CertificateKeyPaths],
         versions: [TLSProtocolVersion], tls13CipherSuites: [CipherSuite], tls12CipherSuites: [CipherSuite],
         groups: [NamedGroup], sessionTickets: Bool, clientAuth: ClientAuthConfig, upstreamName: String,
-        handshakeTimeout: Duration, idleTimeout: Duration, maxConnections: Int, bufferBytes: Int
+        handshakeTimeout: Duration, idleTimeout: Duration, maxConnections: Int, bufferBytes: Int,
+        http: HTTPListenerSettings = .defaults, routes: [RouteConfig] = []
     ) {
         self.name = name
         self.listen = listen
@@ -48,6 +54,8 @@ public struct ListenerConfig: Sendable, Equatable {
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
         self.bufferBytes = bufferBytes
+        self.http = http
+        self.routes = routes
     }
 }
 

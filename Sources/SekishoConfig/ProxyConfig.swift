@@ -21,10 +21,13 @@ public struct ProxyConfig: Sendable, Equatable {
     public let listeners: [ListenerConfig]
     /// Every declared upstream, used or not.
     public let upstreams: [UpstreamConfig]
+    /// One line per HTTP request (`access_log`; restart-only).
+    public let accessLog: AccessLogSettings
 
     package init(
         configPath: String?, configDirectory: String, loopCount: Int,
-        log: LogSettings, listeners: [ListenerConfig], upstreams: [UpstreamConfig]
+        log: LogSettings, listeners: [ListenerConfig], upstreams: [UpstreamConfig],
+        accessLog: AccessLogSettings = .defaults
     ) {
         self.configPath = configPath
         self.configDirectory = configDirectory
@@ -32,6 +35,7 @@ public struct ProxyConfig: Sendable, Equatable {
         self.log = log
         self.listeners = listeners
         self.upstreams = upstreams
+        self.accessLog = accessLog
     }
 
     public func upstream(named name: String) -> UpstreamConfig? {

@@ -14,16 +14,19 @@ import Yams
 /// - `log` (`RawLogSettings`)
 /// - `listeners` (list of `RawListener`, required, at least one)
 /// - `upstreams` (list of `RawUpstream`, required, at least one, R)
+/// - `access_log` (`RawAccessLog`, S)
 public struct RawConfig: Decodable, Sendable, Equatable {
     public var loops: Int?
     public var log: RawLogSettings?
     public var listeners: [RawListener]?
     public var upstreams: [RawUpstream]?
+    public var accessLog: RawAccessLog?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case loops, log, listeners, upstreams
+        case accessLog = "access_log"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -32,6 +35,7 @@ public struct RawConfig: Decodable, Sendable, Equatable {
         log = try c.lenient(RawLogSettings.self, forKey: .log)
         listeners = try c.lenient([RawListener].self, forKey: .listeners)
         upstreams = try c.lenient([RawUpstream].self, forKey: .upstreams)
+        accessLog = try c.lenient(RawAccessLog.self, forKey: .accessLog)
     }
 
     /// Decodes YAML text, throwing every shape problem (syntax, unknown keys, wrong types) at once.
@@ -123,13 +127,19 @@ public struct RawLogSettings: Decodable, Sendable, Equatable {
 /// One entry of `upstreams` (all keys reload-safe: new connections use the new values).
 /// - `name` (string, required, unique, `[A-Za-z0-9._-]{1,64}`)
 /// - `servers` (list of `ip:port` / `[ipv6]:port`, required, at least one)
-/// - `protocol` (`tcp`, default tcp)
+/// - `protocol` (`tcp` or `http1`, default tcp)
 /// - `connect_timeout` (duration, default 5s)
+/// - http1 only: `max_idle` (int 0..10000, default 32), `idle_timeout` (duration, default 30s),
+///   `response_timeout` (duration, default 60s), `health` (`RawHealth`)
 public struct RawUpstream: Decodable, Sendable, Equatable {
     public var name: String?
     public var servers: [String]?
     public var `protocol`: String?
     public var connectTimeout: String?
+    public var maxIdle: Int?
+    public var idleTimeout: String?
+    public var responseTimeout: String?
+    public var health: RawHealth?
 
     public init() {}
 
@@ -137,6 +147,10 @@ public struct RawUpstream: Decodable, Sendable, Equatable {
         case name, servers
         case `protocol` = "protocol"
         case connectTimeout = "connect_timeout"
+        case maxIdle = "max_idle"
+        case idleTimeout = "idle_timeout"
+        case responseTimeout = "response_timeout"
+        case health
     }
 
     public init(from decoder: any Decoder) throws {
@@ -145,5 +159,9 @@ public struct RawUpstream: Decodable, Sendable, Equatable {
         servers = try c.lenient([String].self, forKey: .servers)
         `protocol` = try c.lenient(String.self, forKey: .protocol)
         connectTimeout = try c.lenient(String.self, forKey: .connectTimeout)
+        maxIdle = try c.lenient(Int.self, forKey: .maxIdle)
+        idleTimeout = try c.lenient(String.self, forKey: .idleTimeout)
+        responseTimeout = try c.lenient(String.self, forKey: .responseTimeout)
+        health = try c.lenient(RawHealth.self, forKey: .health)
     }
 }

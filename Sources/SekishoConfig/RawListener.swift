@@ -10,6 +10,8 @@
 /// - `upstream` (name of an entry of `upstreams`, required, R)
 /// - `timeouts` (`RawTimeouts`, R)
 /// - `limits` (`RawLimits`, R)
+/// - `routes` (list of `RawRoute`, R; upstreams with protocol http1 only)
+/// - `http` (`RawHTTP`, R; only when `upstream` uses protocol http1)
 public struct RawListener: Decodable, Sendable, Equatable {
     public var name: String?
     public var listen: String?
@@ -20,6 +22,8 @@ public struct RawListener: Decodable, Sendable, Equatable {
     public var upstream: String?
     public var timeouts: RawTimeouts?
     public var limits: RawLimits?
+    public var routes: [RawRoute]?
+    public var http: RawHTTP?
 
     public init() {}
 
@@ -27,6 +31,7 @@ public struct RawListener: Decodable, Sendable, Equatable {
         case name, listen, profile, certificates, tls
         case clientAuth = "client_auth"
         case upstream, timeouts, limits
+        case routes, http
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +45,8 @@ public struct RawListener: Decodable, Sendable, Equatable {
         upstream = try c.lenient(String.self, forKey: .upstream)
         timeouts = try c.lenient(RawTimeouts.self, forKey: .timeouts)
         limits = try c.lenient(RawLimits.self, forKey: .limits)
+        routes = try c.lenient([RawRoute].self, forKey: .routes)
+        http = try c.lenient(RawHTTP.self, forKey: .http)
     }
 }
 

@@ -7,17 +7,26 @@ public struct UpstreamConfig: Sendable, Equatable {
     public let servers: [HostPort]
     public let `protocol`: UpstreamProtocol
     public let connectTimeout: Duration
+    /// Pool, response timeout and passive health; used with `protocol: http1` (defaults for tcp,
+    /// where the validator refuses these keys).
+    public let http: UpstreamHTTPSettings
 
-    package init(name: String, servers: [HostPort], protocol: UpstreamProtocol, connectTimeout: Duration) {
+    package init(
+        name: String, servers: [HostPort], protocol: UpstreamProtocol, connectTimeout: Duration,
+        http: UpstreamHTTPSettings = .defaults
+    ) {
         self.name = name
         self.servers = servers
         self.protocol = `protocol`
         self.connectTimeout = connectTimeout
+        self.http = http
     }
 }
 
-/// How sekisho talks to an upstream. Only raw TCP relaying exists today; `http1` is planned and is
-/// refused with "not supported yet" until then, so a config written for it fails loudly.
+/// How sekisho talks to an upstream: `tcp` relays the decrypted bytes as they are; `http1`
+/// parses every request strictly and forwards it over a keep-alive pool with the client's
+/// identity in headers. Other values (e.g. a future `http2`) are refused as "not supported yet".
 public enum UpstreamProtocol: String, Sendable, Hashable, CaseIterable {
     case tcp
+    case http1
 }

@@ -11,9 +11,3 @@ public enum HTTP1Framing: Sendable, Hashable {
     /// upstream closes (RFC 9112 §6.3 ¶8). Call ``HTTP1ResponseParser/eof()`` to end it.
     case closeDelimited
 }
-
-/// Whether the connection may carry another message after this one (RFC 9112 §9.3).
-public enum HTTP1ConnectionPersistence: Sendable, Hashable {
-    case keepAlive
-    case close
-}

@@ -10,14 +10,21 @@ struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
 /// Per-listener connection accounting shared by all loops: the live count that enforces
 /// `limits.max_connections`, and refusal counters by reason code.
 final class ConnectionTracker: Sendable {
-    let maxConnections: Int
+    private let limit: Atomic<Int>
     private let live = Atomic<Int>(0)
     private let nextID: Atomic<UInt64>
     private let refusals = Mutex<[String: Int]>([:])
 
     init(maxConnections: Int, idBase: UInt64) {
-        self.maxConnections = maxConnections
+        self.limit = Atomic(maxConnections)
         self.nextID = Atomic(idBase)
+    }
+
+    var maxConnections: Int { limit.load(ordering: .relaxed) }
+
+    /// A reload may change the limit of a kept listener; it applies to the next accept.
+    func setMaxConnections(_ value: Int) {
+        limit.store(value, ordering: .relaxed)
     }
 
     /// Reserves a slot; nil when the listener is at its limit.

@@ -14,40 +14,60 @@ final class LoopScratch: @unchecked Sendable {
     let inbound: UnsafeMutableRawBufferPointer
     /// Bytes on their way out to a socket (ciphertext drained from TLS, plaintext from TLS).
     let outbound: UnsafeMutableRawBufferPointer
+    /// HTTP mode: request plaintext decrypted from TLS, parsed in place (zero-copy body ranges).
+    let plaintext: UnsafeMutableRawBufferPointer
+    /// HTTP mode: a body piece with its chunk framing around it, assembled so that it goes out
+    /// in one socket write or one TLS record instead of three.
+    let staging: UnsafeMutableRawBufferPointer
 
     init() {
         inbound = .allocate(byteCount: Self.size, alignment: 16)
         outbound = .allocate(byteCount: Self.size, alignment: 16)
+        plaintext = .allocate(byteCount: Self.size, alignment: 16)
+        staging = .allocate(byteCount: Self.size, alignment: 16)
     }
 
     deinit {
         inbound.deallocate()
         outbound.deallocate()
+        plaintext.deallocate()
+        staging.deallocate()
     }
 }
 
-/// Per-loop resources, indexed by `EventLoop.index`: scratch memory and the live connections
-/// of that loop (which this registry keeps alive; a connection unregisters when it closes).
+/// Per-loop resources, indexed by `EventLoop.index`: scratch memory, the loop's pool of idle
+/// upstream HTTP connections, and the live connections of that loop (which this registry keeps
+/// alive; a connection unregisters when it closes).
 ///
 /// `@unchecked Sendable`: `connections` is touched only on `loop.queue`.
 final class LoopResources: @unchecked Sendable {
     let loop: EventLoop
     let scratch: LoopScratch
-    private var connections: [ConnectionID: TCPProxyConnection] = [:]
+    let pool: UpstreamPool
+    private var connections: [ConnectionID: any ProxyConnection] = [:]
 
     init(loop: EventLoop) {
         self.loop = loop
         self.scratch = LoopScratch()
+        self.pool = UpstreamPool(loop: loop, scratch: scratch)
     }
 
-    func register(_ connection: TCPProxyConnection) {
+    func register(_ connection: any ProxyConnection) {
         loop.assertInLoop()
         connections[connection.id] = connection
     }
 
-    func unregister(_ connection: TCPProxyConnection) {
+    func unregister(_ connection: any ProxyConnection) {
         loop.assertInLoop()
         connections[connection.id] = nil
+    }
+
+    /// Shutdown: every connection finishes what it is doing and closes (an idle keep-alive one
+    /// at once), and the idle upstream connections are closed.
+    func beginDrain() {
+        loop.assertInLoop()
+        for connection in Array(connections.values) { connection.beginDrain() }
+        pool.closeAll()
     }
 
     var connectionCount: Int {

@@ -16,9 +16,12 @@ public final class ProxyServer: Sendable {
     private let logger: Logger
     private let generation: Mutex<ConfigGeneration>
     private let bound = Mutex<[BoundListener]>([])
+    private let nextTrackerIndex = Atomic<Int>(0)
 
     private struct BoundListener: Sendable {
         let name: String
+        /// The address as configured (port 0 stays 0), which is what a reload compares.
+        let configured: HostPort
         let listener: Listener
         let tracker: ConnectionTracker
     }
@@ -38,32 +41,47 @@ public final class ProxyServer: Sendable {
     /// are closed and the error names the listener and address.
     @discardableResult
     public func start() throws(ProxyStartError) -> [String: HostPort] {
-        let config = currentGeneration.config
+        let made = try bind(currentGeneration.config.listeners)
+        for entry in made { startAccepting(entry) }
+        bound.withLock { $0 = made }
+        return boundAddresses
+    }
+
+    /// The addresses the listeners are bound to now (kernel-assigned ports resolved).
+    public var boundAddresses: [String: HostPort] {
+        bound.withLock { entries in
+            Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.listener.localAddress.hostPort) })
+        }
+    }
+
+    /// Binds `listeners` (not yet accepting). All or nothing: on a failure the ones bound so
+    /// far are closed again.
+    private func bind(_ listeners: [ListenerConfig]) throws(ProxyStartError) -> [BoundListener] {
         var made: [BoundListener] = []
-        for (index, listenerConfig) in config.listeners.enumerated() {
+        for listenerConfig in listeners {
             let name = listenerConfig.name
             let tracker = ConnectionTracker(
                 maxConnections: listenerConfig.maxConnections,
-                idBase: UInt64(index + 1) << 48
+                idBase: UInt64(nextTrackerIndex.add(1, ordering: .relaxed).newValue) << 48
             )
             do {
                 let listener = try Listener(address: SocketAddress(listenerConfig.listen), label: name) { [self] event in
                     self.handle(event, listenerName: name, tracker: tracker)
                 }
-                made.append(BoundListener(name: name, listener: listener, tracker: tracker))
+                made.append(BoundListener(name: name, configured: listenerConfig.listen, listener: listener, tracker: tracker))
             } catch {
                 for done in made { done.listener.close() }
                 throw ProxyStartError(listener: name, address: listenerConfig.listen.description, cause: "\(error)")
             }
         }
-        for entry in made {
-            entry.listener.start()
-            logger.notice("listening", metadata: [
-                "event": "listening", "listener": "\(entry.name)", "address": "\(entry.listener.localAddress)",
-            ])
-        }
-        bound.withLock { $0 = made }
-        return Dictionary(uniqueKeysWithValues: made.map { ($0.name, $0.listener.localAddress.hostPort) })
+        return made
+    }
+
+    private func startAccepting(_ entry: BoundListener) {
+        entry.listener.start()
+        logger.notice("listening", metadata: [
+            "event": "listening", "listener": "\(entry.name)", "address": "\(entry.listener.localAddress)",
+        ])
     }
 
     private func handle(_ event: Listener.Event, listenerName: String, tracker: ConnectionTracker) {
@@ -90,38 +108,78 @@ public final class ProxyServer: Sendable {
             let resources = self.resources[loop.index]
             let logger = self.logger
             loop.execute {
-                let connection = TCPProxyConnection(
+                makeProxyConnection(
                     id: id, accepted: accepted, resources: resources,
                     generation: listenerGeneration, tracker: tracker, logger: logger
-                )
-                connection.start()
+                ).start()
             }
         }
     }
 
-    /// Replaces the configuration. Everything is built first; on any failure the running
-    /// generation stays and the problems are returned. Adding, removing, renaming or moving a
-    /// listener, or changing the loop count, needs a restart and is refused here.
-    public func reload(config: ProxyConfig) -> Result<Int, GenerationError> {
+    /// Replaces the configuration (SIGHUP). Everything is built first — every TLS context and
+    /// every newly named listener's socket — and one reference is swapped only if all of it
+    /// succeeded; on any failure the running generation stays and the problems are returned.
+    ///
+    /// Listeners are matched by name (hitch's KEEP/NEW/DROP): same name and address → the
+    /// socket is kept; a new name → bound now; a removed name → it stops accepting and its open
+    /// connections finish under the generation they started with. A changed address is a DROP
+    /// plus a NEW. `loops` and `log.format` are restart-only: a change is reported, not applied.
+    public func reload(config: ProxyConfig) -> Result<ReloadSummary, GenerationError> {
         let old = currentGeneration
-        var problems: [String] = []
-        let oldListeners = old.config.listeners.map { "\($0.name)@\($0.listen)" }
-        let newListeners = config.listeners.map { "\($0.name)@\($0.listen)" }
-        if oldListeners != newListeners {
-            problems.append("listeners: the set of listeners or their addresses changed (\(oldListeners.joined(separator: ", ")) → \(newListeners.joined(separator: ", "))); this needs a restart")
-        }
-        if config.loopCount != old.config.loopCount {
-            problems.append("loops: changed from \(old.config.loopCount) to \(config.loopCount); this needs a restart")
-        }
-        if !problems.isEmpty { return .failure(GenerationError(problems: problems)) }
         let next: ConfigGeneration
         do {
             next = try ConfigGeneration(number: old.number + 1, config: config)
         } catch {
             return .failure(error)
         }
+        var summary = ReloadSummary(generation: next.number)
+        if config.loopCount != old.config.loopCount {
+            summary.notes.append("loops: changed from \(old.config.loopCount) to \(config.loopCount); takes effect at the next restart")
+        }
+        if config.log.format != old.config.log.format {
+            summary.notes.append("log.format: changed from \(old.config.log.format.rawValue) to \(config.log.format.rawValue); takes effect at the next restart")
+        }
+
+        let current = bound.withLock { $0 }
+        var kept: [BoundListener] = []
+        var dropped: [BoundListener] = []
+        for entry in current {
+            if let wanted = config.listeners.first(where: { $0.name == entry.name }), wanted.listen == entry.configured {
+                entry.tracker.setMaxConnections(wanted.maxConnections)
+                kept.append(entry)
+            } else {
+                dropped.append(entry)
+            }
+        }
+        let toBind = config.listeners.filter { wanted in !kept.contains { $0.name == wanted.name } }
+        // A dropped listener still holds its socket until the swap, so a NEW listener on the
+        // very same address could not bind. Refuse that case with a clear message rather than
+        // close the old socket first and risk ending up with neither.
+        for wanted in toBind where wanted.listen.port != 0 {
+            if let holder = dropped.first(where: { $0.configured == wanted.listen }) {
+                return .failure(GenerationError(problems: [
+                    "listeners: '\(wanted.name)' wants \(wanted.listen), which listener '\(holder.name)' (dropped by this reload) still holds; rename a listener in two reloads or restart",
+                ]))
+            }
+        }
+        let added: [BoundListener]
+        do {
+            added = try bind(toBind)
+        } catch {
+            return .failure(GenerationError(problems: ["\(error)"]))
+        }
         generation.withLock { $0 = next }
-        return .success(next.number)
+        for entry in dropped {
+            entry.listener.close()
+            summary.dropped.append(entry.name)
+        }
+        for entry in added {
+            startAccepting(entry)
+            summary.added.append(entry.name)
+        }
+        summary.kept = kept.map(\.name)
+        bound.withLock { $0 = kept + added }
+        return .success(summary)
     }
 
     /// Stops accepting, lets open connections finish for up to `gracePeriod`, then calls
@@ -133,6 +191,9 @@ public final class ProxyServer: Sendable {
             return copy
         }
         for entry in listeners { entry.listener.close() }
+        for loopResources in resources {
+            loopResources.loop.execute { loopResources.beginDrain() }
+        }
         let deadline = MonotonicInstant.now().adding(gracePeriod)
         let trackers = listeners.map(\.tracker)
         let queue = DispatchQueue(label: "sekisho.shutdown")
@@ -163,4 +224,14 @@ public struct ProxyStartError: Error, Equatable, CustomStringConvertible {
     public let address: String
     public let cause: String
     public var description: String { "listener '\(listener)': cannot listen on \(address): \(cause)" }
+}
+
+/// What a successful reload did, for the log line.
+public struct ReloadSummary: Sendable, Equatable {
+    public var generation: Int
+    public var kept: [String] = []
+    public var added: [String] = []
+    public var dropped: [String] = []
+    /// Restart-only changes that were noticed and not applied.
+    public var notes: [String] = []
 }

@@ -11,16 +11,22 @@ import Synchronization
 public struct SekishoLogHandler: LogHandler {
     public enum Format: String, Sendable { case text, json }
 
-    public var logLevel: Logger.Level
+    /// Reads the shared level control, so a reload can change the level of every logger at once.
+    public var logLevel: Logger.Level {
+        get { control.level }
+        set { control.level = newValue }
+    }
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let format: Format
     private let sink: LogSink
 
-    public init(label: String, level: Logger.Level, format: Format, sink: LogSink = .standardError) {
+    private let control: LogLevelControl
+
+    public init(label: String, control: LogLevelControl, format: Format, sink: LogSink = .standardError) {
         self.label = label
-        self.logLevel = level
+        self.control = control
         self.format = format
         self.sink = sink
     }
@@ -148,5 +154,20 @@ public final class LogSink: Sendable {
     func write(_ line: String) {
         let data = Data(line.utf8)
         handle.withLock { $0.write(data) }
+    }
+}
+
+/// The process-wide log level, shared by every handler and changeable at reload.
+public final class LogLevelControl: Sendable {
+    private let raw: Atomic<Int>
+    private static let levels = Logger.Level.allCases
+
+    public init(_ level: Logger.Level) {
+        raw = Atomic(Self.levels.firstIndex(of: level) ?? 2)
+    }
+
+    public var level: Logger.Level {
+        get { Self.levels[raw.load(ordering: .relaxed)] }
+        set { raw.store(Self.levels.firstIndex(of: newValue) ?? 2, ordering: .relaxed) }
     }
 }

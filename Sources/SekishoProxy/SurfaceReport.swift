@@ -11,7 +11,7 @@ public enum SurfaceReport {
             guard let built = generation.listeners[listener.name] else { continue }
             let s = built.tls.surface
             out.append("listener \(listener.name) on \(listener.listen) → upstream \(built.upstream.name) (\(built.upstream.protocol.rawValue): \(built.upstream.servers.map(\.description).joined(separator: ", ")))")
-            out.append("  profile: \(listener.profile) (OpenSSL \(s.openSSLVersion))")
+            out.append("  profile: \(listener.profile) (\(s.openSSLVersion))")
             out.append("  versions: \(s.versions.map(\.rawValue).joined(separator: ", "))")
             out.append("  TLS 1.3 suites, server preference order:")
             for (i, suite) in s.tls13CipherSuites.enumerated() { out.append("    \(i + 1). \(suite)") }

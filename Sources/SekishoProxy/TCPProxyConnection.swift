@@ -14,9 +14,9 @@ import SekishoTLS
 /// Per-connection memory budget, for `buffer_bytes = B`:
 /// - client → upstream: at most B plaintext bytes in `toUpstream`, plus at most one socket read
 ///   (64 KiB) of ciphertext inside OpenSSL's read BIO;
-/// - upstream → client: at most B ciphertext bytes in `toClient` plus OpenSSL's write BIO,
+/// - upstream → client: at most B ciphertext bytes in the front end's backlog plus OpenSSL's write BIO,
 ///   which never holds more than one upstream read (64 KiB) encrypted, because nothing more
-///   is read from the upstream until `toClient` has drained below B;
+///   is read from the upstream until that backlog has drained below B;
 /// - OpenSSL's own record buffers (about 2 × 17 KiB while active; released while idle thanks to
 ///   SSL_MODE_RELEASE_BUFFERS).
 /// So a busy connection stays under 2·B + ~200 KiB, and an idle one holds no buffer at all.
@@ -24,8 +24,11 @@ import SekishoTLS
 /// Lifecycle: `handshaking → connecting → proxying → closed`. A client whose handshake is
 /// refused never leaves `handshaking`, so it can never cause an upstream connection.
 ///
+/// The client side (socket, TLS session, handshake, ciphertext backlog) is a `TLSFrontEnd`,
+/// shared with `HTTP1ProxyConnection`.
+///
 /// `@unchecked Sendable`: confined to `loop.queue`; handlers only run there.
-final class TCPProxyConnection: @unchecked Sendable {
+final class TCPProxyConnection: ProxyConnection, @unchecked Sendable {
     enum State {
         case handshaking
         case connecting(remaining: [HostPort], current: HostPort)
@@ -36,8 +39,9 @@ final class TCPProxyConnection: @unchecked Sendable {
     let id: ConnectionID
     private let loop: EventLoop
     private let scratch: LoopScratch
-    private let client: Socket
-    private let tls: TLSSession
+    private let front: TLSFrontEnd
+    private var client: Socket { front.socket }
+    private var tls: TLSSession { front.tls }
     private let generation: ListenerGeneration
     private let tracker: ConnectionTracker
     private let resources: LoopResources
@@ -50,17 +54,14 @@ final class TCPProxyConnection: @unchecked Sendable {
 
     /// Plaintext read from TLS that the upstream has not accepted yet.
     private var toUpstream = ByteBuffer()
-    /// Ciphertext drained from TLS that the client socket has not accepted yet.
-    private var toClient = ByteBuffer()
 
     private var clientReadDone = false
     private var upstreamWriteShut = false
     private var upstreamReadDone = false
     private var closeNotifySent = false
     private var lastActivity = MonotonicInstant.now()
-    private let acceptedAt = MonotonicInstant.now()
-    private var bytesFromClient = 0
-    private var bytesToClient = 0
+    private var bytesFromClient: Int { front.bytesIn }
+    private var bytesToClient: Int { front.bytesOut }
 
     init(
         id: ConnectionID,
@@ -74,8 +75,7 @@ final class TCPProxyConnection: @unchecked Sendable {
         self.loop = resources.loop
         self.resources = resources
         self.scratch = resources.scratch
-        self.client = Socket(adopting: accepted, loop: resources.loop)
-        self.tls = generation.tls.makeServerSession()
+        self.front = TLSFrontEnd(accepted: accepted, loop: resources.loop, context: generation.tls, scratch: resources.scratch)
         self.generation = generation
         self.tracker = tracker
         self.timer = resources.loop.makeTimer()
@@ -95,7 +95,7 @@ final class TCPProxyConnection: @unchecked Sendable {
         client.onReadable = { [unowned self] in self.clientReadable() }
         client.onWritable = { [unowned self] in self.clientWritable() }
         client.setReadInterest(true)
-        timer.schedule(at: acceptedAt.adding(generation.config.handshakeTimeout)) { [unowned self] in
+        timer.schedule(at: front.acceptedAt.adding(generation.config.handshakeTimeout)) { [unowned self] in
             self.handshakeTimedOut()
         }
     }
@@ -103,15 +103,10 @@ final class TCPProxyConnection: @unchecked Sendable {
     private func clientReadable() {
         switch state {
         case .handshaking:
-            switch readClientIntoTLS() {
-            case .gotBytes: advanceHandshake()
-            case .wouldBlock: break
-            case .endOfFile:
-                logger.info("handshake_aborted", metadata: ["event": "handshake_aborted", "component": "tls", "reason": "peer_closed"])
-                close()
-            case .failed(let error):
-                logger.info("handshake_aborted", metadata: ["event": "handshake_aborted", "component": "tls", "reason": "peer_reset", "detail": "\(error)"])
-                close()
+            switch front.handshakeReadable(logger: logger, tracker: tracker) {
+            case .inProgress: break
+            case .established: connectUpstream(order: generation.serverOrder())
+            case .ended: close()
             }
         case .proxying:
             pumpClientToUpstream()
@@ -120,65 +115,9 @@ final class TCPProxyConnection: @unchecked Sendable {
         }
     }
 
-    private enum ClientRead { case gotBytes, wouldBlock, endOfFile, failed(SyscallError) }
-
-    /// Reads one chunk of ciphertext from the client socket into TLS.
-    private func readClientIntoTLS() -> ClientRead {
-        do {
-            switch try client.read(into: scratch.inbound) {
-            case .bytes(let n):
-                bytesFromClient += n
-                lastActivity = .now()
-                tls.feedCiphertext(UnsafeRawBufferPointer(rebasing: scratch.inbound[..<n]))
-                return .gotBytes
-            case .wouldBlock:
-                return .wouldBlock
-            case .endOfFile:
-                return .endOfFile
-            }
-        } catch {
-            return .failed(error)
-        }
-    }
-
-    private func advanceHandshake() {
-        switch tls.handshake() {
-        case .needsInput:
-            _ = flushToClient()
-        case .complete(let peer):
-            _ = flushToClient()
-            var metadata: Logger.Metadata = [
-                "event": "handshake_ok", "component": "tls",
-                "tls_version": "\(tls.negotiatedVersion ?? "?")",
-                "cipher": "\(tls.cipherSuiteName ?? "?")",
-                "resumed": "\(tls.isResumed)",
-            ]
-            if let peer {
-                metadata["subject"] = "\(peer.subject)"
-                metadata["issuer"] = "\(peer.issuer)"
-                metadata["serial"] = "\(peer.serialNumberHex)"
-                metadata["sha256"] = "\(peer.sha256Fingerprint)"
-            }
-            logger.info("handshake_ok", metadata: metadata)
-            client.setReadInterest(false)
-            connectUpstream(order: generation.serverOrder())
-        case .failed(let refusal):
-            // Send the alert OpenSSL queued, best effort, then close. The refused client
-            // never reaches the upstream: no connect has been started in this state.
-            _ = flushToClient()
-            logger.warning("handshake_refused", metadata: [
-                "event": "handshake_refused", "component": "tls",
-                "reason": "\(refusal.reason.rawValue)",
-                "detail": "\(refusal.detail)",
-            ])
-            tracker.countRefusal(refusal.reason.rawValue)
-            close()
-        }
-    }
-
     private func handshakeTimedOut() {
         guard case .handshaking = state else { return }
-        logger.info("handshake_timeout", metadata: ["event": "handshake_refused", "component": "tls", "reason": "handshake_timeout"])
+        front.logHandshakeTimeout(logger)
         close()
     }
 
@@ -286,7 +225,7 @@ final class TCPProxyConnection: @unchecked Sendable {
                     return
                 }
                 socketReads += 1
-                switch readClientIntoTLS() {
+                switch front.readIntoTLS() {
                 case .gotBytes: continue
                 case .wouldBlock:
                     client.setReadInterest(true)
@@ -373,7 +312,7 @@ final class TCPProxyConnection: @unchecked Sendable {
         var reads = 0
         while !upstreamReadDone {
             guard flushToClient() else { return }
-            if toClient.readableBytes >= bufferBudget {
+            if front.backlogBytes >= bufferBudget {
                 // Client is slower than the upstream: stop reading the upstream until the
                 // client socket drains.
                 upstream.setReadInterest(false)
@@ -411,72 +350,33 @@ final class TCPProxyConnection: @unchecked Sendable {
         }
     }
 
-    /// Hands plaintext to TLS. The memory BIO accepts everything, so a loop over partial
-    /// writes always terminates. Returns false if the connection was aborted.
+    /// Hands plaintext to TLS. Returns false if the connection was aborted.
     private func encrypt(_ plaintext: UnsafeRawBufferPointer) -> Bool {
-        var offset = 0
-        while offset < plaintext.count {
-            switch tls.writePlaintext(UnsafeRawBufferPointer(rebasing: plaintext[offset...])) {
-            case .wrote(let n):
-                offset += n
-            case .failed(let error):
-                abort(reason: "tls_error", detail: "\(error)", level: .warning)
-                return false
-            }
-        }
-        return true
-    }
-
-    /// Moves ciphertext from TLS to the client socket. When the socket stops taking bytes,
-    /// everything still inside TLS's write BIO is moved into `toClient` and write interest turns
-    /// on, so `toClient.readableBytes` is the whole backlog toward the client. Returns false if
-    /// the connection was aborted.
-    @discardableResult
-    private func flushToClient() -> Bool {
         do {
-            while !toClient.isEmpty {
-                let written = try toClient.withReadableBytes { try client.write($0) }
-                guard let written, written > 0 else {
-                    parkPendingCiphertext()
-                    client.setWriteInterest(true)
-                    return true
-                }
-                toClient.consume(written)
-                bytesToClient += written
-            }
-            while tls.pendingCiphertextBytes > 0 {
-                let n = tls.drainCiphertext(into: scratch.outbound)
-                if n == 0 { break }
-                let chunk = UnsafeRawBufferPointer(rebasing: scratch.outbound[..<n])
-                let written = try client.write(chunk) ?? 0
-                bytesToClient += written
-                if written < n {
-                    toClient.append(UnsafeRawBufferPointer(rebasing: chunk[written...]))
-                    parkPendingCiphertext()
-                    client.setWriteInterest(true)
-                    return true
-                }
-            }
-            client.setWriteInterest(false)
+            try front.encrypt(plaintext)
             return true
         } catch {
-            let routine = (error as? SyscallError)?.isPeerReset == true
-            abort(reason: "client_io_error", detail: "\(error)", level: routine ? .info : .warning)
+            abort(reason: "tls_error", detail: "\(error)", level: .warning)
             return false
         }
     }
 
-    private func parkPendingCiphertext() {
-        while tls.pendingCiphertextBytes > 0 {
-            let n = tls.drainCiphertext(into: scratch.outbound)
-            if n == 0 { break }
-            toClient.append(UnsafeRawBufferPointer(rebasing: scratch.outbound[..<n]))
+    /// Moves ciphertext toward the client (see `TLSFrontEnd.flush`). Returns false if the
+    /// connection was aborted.
+    @discardableResult
+    private func flushToClient() -> Bool {
+        do {
+            try front.flush()
+            return true
+        } catch {
+            abort(reason: "client_io_error", detail: "\(error)", level: error.isPeerReset ? .info : .warning)
+            return false
         }
     }
 
     private func clientWritable() {
         guard flushToClient() else { return }
-        guard toClient.isEmpty else { return }
+        guard front.isFlushed else { return }
         lastActivity = .now()
         switch state {
         case .proxying:
@@ -493,14 +393,14 @@ final class TCPProxyConnection: @unchecked Sendable {
     // MARK: Timers and teardown
 
     private func armIdleTimer() {
-        timer.schedule(at: lastActivity.adding(generation.config.idleTimeout)) { [unowned self] in
+        timer.schedule(at: max(lastActivity, front.lastActivity).adding(generation.config.idleTimeout)) { [unowned self] in
             self.idleTimerFired()
         }
     }
 
     private func idleTimerFired() {
         guard case .proxying = state else { return }
-        let deadline = lastActivity.adding(generation.config.idleTimeout)
+        let deadline = max(lastActivity, front.lastActivity).adding(generation.config.idleTimeout)
         if MonotonicInstant.now() >= deadline {
             abort(reason: "idle_timeout", detail: "no traffic for \(generation.config.idleTimeout)", level: .info)
         } else {
@@ -510,8 +410,7 @@ final class TCPProxyConnection: @unchecked Sendable {
 
     private func finishIfDone() {
         guard case .proxying = state else { return }
-        guard clientReadDone, upstreamWriteShut, upstreamReadDone, closeNotifySent,
-              toClient.isEmpty, tls.pendingCiphertextBytes == 0 else { return }
+        guard clientReadDone, upstreamWriteShut, upstreamReadDone, closeNotifySent, front.isFlushed else { return }
         logger.debug("connection_closed", metadata: [
             "event": "connection_closed", "bytes_in": "\(bytesFromClient)", "bytes_out": "\(bytesToClient)",
         ])
@@ -526,15 +425,18 @@ final class TCPProxyConnection: @unchecked Sendable {
         close()
     }
 
+    /// A byte stream has no message boundary to stop at: draining lets it run to its end (or
+    /// the shutdown grace period).
+    func beginDrain() {}
+
     private func close() {
         if case .closed = state { return }
         state = .closed
         timer.cancel()
-        client.close()
+        front.close()
         upstream?.close()
         upstream = nil
         toUpstream.removeAll()
-        toClient.removeAll()
         tracker.connectionClosed()
         resources.unregister(self)
     }

@@ -18,7 +18,9 @@ final class ClientTrust {
     }
 
     /// Parses the CA bundle and CRLs. Each CRL's signature must verify against the configured
-    /// CA that issued it, and it must be current; anything else is a problem naming the file.
+    /// CA that issued it, and it must not be from the future; anything else is a problem naming
+    /// the file. A CRL past its nextUpdate ("stale") loads: the stale-CRL policy decides at each
+    /// handshake (`staleCRLVerdict`), so a CRL going stale never stops a start-up or a reload.
     static func load(_ settings: TLSClientAuthSettings, now: CertificateTime) -> (ClientTrust?, [String]) {
         var problems: [String] = []
         var authorities: [X509Certificate] = []
@@ -61,12 +63,6 @@ final class ClientTrust {
         }
         OpenSSLErrorQueue.clear()
         if !verifies { return "signature does not verify against any configured CA (issuer \(issuerText))" }
-        if let next = X509_CRL_get0_nextUpdate(crl.ref) {
-            let nextUpdate = X509Inspector.time(next)
-            if nextUpdate.epochSeconds < now.epochSeconds {
-                return "expired: nextUpdate was \(nextUpdate.iso8601)"
-            }
-        }
         let thisUpdate = X509Inspector.time(X509_CRL_get0_lastUpdate(crl.ref))
         if thisUpdate.epochSeconds > now.epochSeconds {
             return "not yet valid: thisUpdate is \(thisUpdate.iso8601)"
@@ -149,6 +145,12 @@ final class ClientTrust {
         }
     }
 
+    /// Whether a configured CRL was issued by the issuer of `cert`.
+    func hasCRL(forIssuerOf cert: OpaquePointer) -> Bool {
+        let issuerName = X509_get_issuer_name(cert)
+        return crls.contains { X509_NAME_cmp(X509_CRL_get_issuer($0.ref), issuerName) == 0 }
+    }
+
     private func hasAuthority(named name: OpaquePointer?) -> Bool {
         authorities.contains { X509_NAME_cmp(X509_get_subject_name($0.ref), name) == 0 }
     }
@@ -165,12 +167,12 @@ final class ClientTrust {
         if crls.isEmpty { return nil }
         let issuerName = X509_get_issuer_name(cert)
         let covering = crls.filter { X509_NAME_cmp(X509_CRL_get_issuer($0.ref), issuerName) == 0 }
-        guard !covering.isEmpty else {
-            return .refused(.crlUnavailable, "no CRL from \(X509Inspector.issuer(cert)) for \(who) (depth \(depth), resumed session)")
-        }
+        // As on a full handshake: revocation is checked where a CRL is configured for the issuer.
+        guard !covering.isEmpty else { return nil }
         for crl in covering {
-            if let next = X509_CRL_get0_nextUpdate(crl.ref), X509Inspector.time(next).epochSeconds < now.epochSeconds {
-                return .refused(.crlUnavailable, "CRL \(crl.path) for \(who) has expired (resumed session)")
+            if let next = X509_CRL_get0_nextUpdate(crl.ref), X509Inspector.time(next).epochSeconds < now.epochSeconds,
+               case .refuse(let detail) = staleCRLVerdict(crl.ref, now: now) {
+                return .refused(.crlStale, "\(detail) (resumed session)")
             }
             var entry: OpaquePointer?
             if X509_CRL_get0_by_cert(crl.ref, &entry, cert) == 1 {

@@ -30,6 +30,13 @@ public struct PeerIdentity: Sendable, Equatable {
     /// is carried in a ticket) this counts the leaf plus the issuers found among the configured
     /// CAs during the resumption re-check.
     public var chainLength: Int
+    /// The certificate itself, DER-encoded as received (RFC 9440 `Client-Cert` carries it).
+    public var certificateDER: [UInt8]
+    /// Server sessions: the certificates the client sent after its own, DER-encoded, in the
+    /// order it sent them (RFC 9440 §2.3 `Client-Cert-Chain`). Empty when the client sent its
+    /// leaf only, on a resumed session (a ticket carries the leaf, not the chain) and on client
+    /// sessions.
+    public var presentedChainDER: [[UInt8]]
 
     /// The first CN, the usual single-valued case.
     public var commonName: String? { commonNames.first }
@@ -39,7 +46,8 @@ public struct PeerIdentity: Sendable, Equatable {
         organizationalUnits: [String], dnsNames: [String], ipAddresses: [String], uris: [String],
         serialNumberHex: String, sha256Fingerprint: String, notBefore: String, notAfter: String,
         notBeforeEpochSeconds: Int64, notAfterEpochSeconds: Int64, signatureAlgorithm: String,
-        keyDescription: String, chainLength: Int
+        keyDescription: String, chainLength: Int,
+        certificateDER: [UInt8] = [], presentedChainDER: [[UInt8]] = []
     ) {
         self.subject = subject
         self.issuer = issuer
@@ -58,5 +66,7 @@ public struct PeerIdentity: Sendable, Equatable {
         self.signatureAlgorithm = signatureAlgorithm
         self.keyDescription = keyDescription
         self.chainLength = chainLength
+        self.certificateDER = certificateDER
+        self.presentedChainDER = presentedChainDER
     }
 }

@@ -18,6 +18,11 @@ extension TLSContext {
     }
 
     func installCallbacks() {
+        // Records what each client offered (TLSSession+Forensics.swift). It never refuses: the
+        // profile is enforced by OpenSSL's own version and suite selection that follows it.
+        SSL_CTX_set_client_hello_cb(ctx, { ssl, _, _ in
+            TLSSession.clientHelloCallback(ssl: ssl)
+        }, nil)
         guard alpnWire != nil else { return }
         SSL_CTX_set_alpn_select_cb(ctx, { _, out, outLength, offered, offeredLength, argument in
             TLSContext.owner(of: argument).selectALPN(out: out, outLength: outLength, offered: offered, offeredLength: offeredLength)

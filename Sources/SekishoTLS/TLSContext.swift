@@ -17,6 +17,9 @@ public final class TLSContext: @unchecked Sendable {
     /// ALPN list in wire format (RFC 7301 §3.1), owned here so `SSL_select`'s out-pointer into
     /// it stays valid as long as any session can run.
     let alpnWire: UnsafeMutableBufferPointer<UInt8>?
+    /// `.profile` for every proxying listener; `.readiness` for the readiness-check listener,
+    /// which accepts anything and only reports (`TLSContext+Readiness.swift`).
+    let mode: TLSContextMode
     /// What this context negotiates, read back from OpenSSL.
     public let surface: TLSSurface
 
@@ -27,9 +30,13 @@ public final class TLSContext: @unchecked Sendable {
 
     /// Builds the context exactly per PROFILE.md, or throws every problem found (files, rules,
     /// and anything OpenSSL refused), each naming its file or list.
-    public init(configuration: TLSServerConfiguration) throws(TLSConfigurationError) {
+    public convenience init(configuration: TLSServerConfiguration) throws(TLSConfigurationError) {
+        try self.init(configuration: configuration, mode: .profile)
+    }
+
+    init(configuration: TLSServerConfiguration, mode: TLSContextMode) throws(TLSConfigurationError) {
         let now = X509Inspector.now()
-        var problems = Self.profileProblems(configuration)
+        var problems = mode == .profile ? Self.profileProblems(configuration) : []
         let (certificates, certificateProblems) = ServerCertificateLoader.load(configuration.certificates, now: now)
         problems += certificateProblems
         let (trust, trustProblems) = ClientTrust.load(configuration.clientAuth, now: now)
@@ -50,16 +57,16 @@ public final class TLSContext: @unchecked Sendable {
         guard let ctx = SSL_CTX_new(TLS_server_method()) else {
             throw TLSConfigurationError(problems: ["SSL_CTX_new failed (\(OpenSSLErrorQueue.drainedReasons()))"])
         }
-        problems += Self.configureProtocol(ctx, configuration)
+        problems += mode == .profile ? Self.configureProtocol(ctx, configuration) : Self.configureReadiness(ctx, configuration)
         problems += Self.installCertificates(ctx, certificates)
         problems += trust.install(into: ctx)
         let (tls13, tls12) = Self.readBackCiphers(ctx)
         let expected13 = configuration.versions.contains(.tls13) ? configuration.tls13CipherSuites.map(\.iana) : []
         let expected12 = configuration.versions.contains(.tls12) ? configuration.tls12CipherSuites.map(\.iana) : []
-        if tls13 != expected13 {
+        if mode == .profile, tls13 != expected13 {
             problems.append("tls13CipherSuites: OpenSSL enabled \(tls13) instead of \(expected13)")
         }
-        if configuration.versions.contains(.tls12), tls12 != expected12 {
+        if mode == .profile, configuration.versions.contains(.tls12), tls12 != expected12 {
             problems.append("tls12CipherSuites: OpenSSL enabled \(tls12) instead of \(expected12)")
         }
         guard problems.isEmpty else {
@@ -70,6 +77,7 @@ public final class TLSContext: @unchecked Sendable {
         self.ctx = ctx
         self.configuration = configuration
         self.clientTrust = trust
+        self.mode = mode
         if alpnBytes.isEmpty {
             alpnWire = nil
         } else {
@@ -80,9 +88,9 @@ public final class TLSContext: @unchecked Sendable {
         surface = TLSSurface(
             listenerName: configuration.listenerName,
             openSSLVersion: Self.openSSLVersionString,
-            versions: configuration.versions.sorted(by: >),
+            versions: mode == .profile ? configuration.versions.sorted(by: >) : [],
             tls13CipherSuites: tls13,
-            tls12CipherSuites: configuration.versions.contains(.tls12) ? tls12 : [],
+            tls12CipherSuites: mode == .readiness || configuration.versions.contains(.tls12) ? tls12 : [],
             groups: configuration.groups.map(\.openSSL),
             signatureAlgorithms: configuration.signatureAlgorithms,
             alpn: configuration.alpn,
@@ -92,10 +100,10 @@ public final class TLSContext: @unchecked Sendable {
             clientAuthRequired: configuration.clientAuth.required,
             clientCAs: trust.authorities.map { X509Inspector.subject($0.ref) },
             crlCount: trust.crls.count,
-            notes: [
+            notes: mode == .readiness ? Self.readinessNotes : [
                 "Guideline suites OpenSSL 3.0 cannot negotiate, not offered: "
                     + CryptrecHighProfile.unsupportedGuidelineSuites.joined(separator: ", "),
-            ]
+            ] + trust.coverageNotes(now: now)
         )
         installCallbacks()
     }

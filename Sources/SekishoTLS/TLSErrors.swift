@@ -11,6 +11,9 @@ public enum TLSRefusalReason: String, Sendable, Hashable, CaseIterable {
     case badKeyUsage = "bad_key_usage"
     case revoked = "revoked"
     case crlUnavailable = "crl_unavailable"
+    /// The issuer's CRL is past its nextUpdate by more than the grace period and the listener's
+    /// stale-CRL policy is `reject` (`TLSClientAuthSettings.crlStalePolicy`).
+    case crlStale = "crl_stale"
     /// The client offered only versions below TLS 1.2.
     case protocolVersion = "protocol_version"
     /// No cipher suite in common (for example a CBC-only or RSA-key-transport-only client).

@@ -87,11 +87,28 @@ public struct TLSClientAuthSettings: Sendable, Hashable {
     public var crlPaths: [String]
     /// Maximum number of intermediates between the client leaf and the anchor.
     public var verifyDepth: Int
+    /// What a handshake does when the issuer's CRL is past its nextUpdate (a "stale" CRL): within
+    /// `crlStaleGraceSeconds` after nextUpdate it is used with a warning; after that, `.reject`
+    /// refuses with `crl_stale` and `.warn` keeps using it with a warning. A stale CRL is still
+    /// loaded (a start-up or reload never fails because a CRL went stale).
+    public var crlStalePolicy: CRLStalePolicy
+    public var crlStaleGraceSeconds: Int64
 
-    public init(required: Bool = true, caPath: String, crlPaths: [String] = [], verifyDepth: Int = 4) {
+    public init(
+        required: Bool = true, caPath: String, crlPaths: [String] = [], verifyDepth: Int = 4,
+        crlStalePolicy: CRLStalePolicy = .reject, crlStaleGraceSeconds: Int64 = 86_400
+    ) {
         self.required = required
         self.caPath = caPath
         self.crlPaths = crlPaths
         self.verifyDepth = verifyDepth
+        self.crlStalePolicy = crlStalePolicy
+        self.crlStaleGraceSeconds = crlStaleGraceSeconds
     }
+}
+
+/// The stale-CRL policy of a listener (see `TLSClientAuthSettings.crlStalePolicy`).
+public enum CRLStalePolicy: String, Sendable, Hashable, CaseIterable {
+    case reject
+    case warn
 }

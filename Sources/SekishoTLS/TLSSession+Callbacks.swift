@@ -32,21 +32,52 @@ extension TLSSession {
     /// P-224 key (which security level 2 lets through) is still refused. On failure the store
     /// context's error is set to the code whose alert fits (`ssl_x509err2alert`), and 0 stops
     /// verification there.
+    ///
+    /// Two additions: the presented chain is captured on the first call (for forensics, refused
+    /// or not), and a CRL past its nextUpdate is judged by the listener's stale-CRL policy
+    /// (`staleCRLVerdict`) instead of always failing.
+    ///
+    /// On a readiness context (`TLSContextMode.readiness`) the first violation is recorded in the
+    /// same way but verification goes on: that listener reports, it never refuses.
     func verifyStep(preverifyOK: Bool, storeContext: OpaquePointer) -> Bool {
-        if verifyViolation != nil { return false }
+        capturePresentedChain(storeContext)
+        let lenient: Bool
+        if case .server(let context) = role, context.mode == .readiness { lenient = true } else { lenient = false }
+        if verifyViolation != nil { return lenient }
         let depth = Int(X509_STORE_CTX_get_error_depth(storeContext))
         let cert = X509_STORE_CTX_get_current_cert(storeContext)
         if let cert, !Self.isTrustAnchor(storeContext, depth: depth),
            let violation = CertificateProfile.clientViolation(cert, depth: depth) {
             verifyViolation = (violation.reason, violation.detail)
             X509_STORE_CTX_set_error(storeContext, violation.x509Error)
-            return false
+            return lenient
         }
         if preverifyOK { return true }
         let error = X509_STORE_CTX_get_error(storeContext)
+        if error == X509_V_ERR_CRL_HAS_EXPIRED, case .server(let context) = role,
+           let crl = X509_STORE_CTX_get0_current_crl(storeContext) {
+            switch context.clientTrust.staleCRLVerdict(crl, now: X509Inspector.now()) {
+            case .accept(let warning):
+                // OpenSSL still checks the certificate against this CRL after we return 1
+                // (check_crl → cert_crl), so a revoked certificate stays refused.
+                crlWarning = warning
+                return true
+            case .refuse(let detail):
+                verifyViolation = (.crlStale, detail)
+                return lenient
+            }
+        }
+        if error == X509_V_ERR_UNABLE_TO_GET_CRL, case .server(let context) = role, let cert,
+           !context.clientTrust.hasCRL(forIssuerOf: cert) {
+            // PROFILE.md: "Not revoked, where a CRL is configured for its issuer". The store runs
+            // with CRL_CHECK_ALL so that every issuer that *has* a configured CRL is checked; an
+            // issuer without one (typically a root that publishes none) is not a refusal.
+            // `sekisho check` reports CAs that have no CRL so the gap is visible.
+            return true
+        }
         let (reason, detail) = CertificateProfile.reason(forX509Error: error, certificate: cert, depth: depth)
         verifyViolation = (reason, detail)
-        return false
+        return lenient
     }
 
     /// The anchor is the top of the built chain when it came from the trust store (index at or

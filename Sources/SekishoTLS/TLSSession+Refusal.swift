@@ -1,5 +1,6 @@
 internal import COpenSSL
 internal import CSekishoShims
+import SekishoCore
 
 // Turning OpenSSL's error queue into sekisho's refusal reasons. The queue is kept whole in the
 // refusal; only the reason and detail are derived here.
@@ -33,9 +34,8 @@ extension TLSSession {
 
     private func classify(sslReason code: Int32, text: String) -> (TLSRefusalReason, String)? {
         if Self.protocolVersionReasons.contains(code) {
-            if case .server = role {
-                let offered = Self.versionName(SSL_client_version(ssl))
-                return (.protocolVersion, "client offered at most \(offered); the floor is TLSv1.2 (\(text))")
+            if case .server(let context) = role {
+                return (.protocolVersion, protocolVersionDetail(context, text: text))
             }
             return (.protocolVersion, "no protocol version in common with the server (\(text))")
         }
@@ -75,6 +75,11 @@ extension TLSSession {
 
     /// OpenSSL names of the suites the client offered (server side, after ClientHello), capped.
     private func clientCipherNames() -> String {
+        // The recorded ClientHello knows every offered suite by its IANA name, including the
+        // ones this OpenSSL build does not implement (SSL_get_client_ciphers drops those).
+        if let names = offered?.cipherSuiteNames, !names.isEmpty {
+            return names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", … \(names.count - 12) more" : "")
+        }
         guard let stack = SSL_get_client_ciphers(ssl) else { return "unknown" }
         let count = Int(sekisho_sk_SSL_CIPHER_num(stack))
         var names: [String] = []
@@ -85,6 +90,19 @@ extension TLSSession {
         }
         if count > 12 { names.append("… \(count - 12) more") }
         return names.isEmpty ? "none known to this OpenSSL" : names.joined(separator: ", ")
+    }
+
+    /// Says what the client offered, from the recorded ClientHello (supported_versions
+    /// included): "client offered at most TLSv1.1 (offered: TLSv1.1, TLSv1.0); this listener
+    /// accepts TLSv1.3, TLSv1.2". Falls back to the record-layer version if no ClientHello was
+    /// parsed (e.g. an SSLv2 hello OpenSSL rejected before the callback).
+    private func protocolVersionDetail(_ context: TLSContext, text: String) -> String {
+        let accepted = context.configuration.versions.sorted(by: >).map(\.rawValue).joined(separator: ", ")
+        guard let offered else {
+            return "client offered at most \(Self.versionName(SSL_client_version(ssl))); this listener accepts \(accepted) (\(text))"
+        }
+        let floor = offered.offersOnlyLegacyVersions ? "; TLS 1.2 is the minimum" : ""
+        return "client offered at most \(TLSNames.version(offered.highestVersion)) (\(offered.versionOfferText))\(floor); this listener accepts \(accepted) (\(text))"
     }
 
     static func versionName(_ version: Int32) -> String {

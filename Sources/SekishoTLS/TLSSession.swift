@@ -37,6 +37,16 @@ public final class TLSSession {
     /// The first profile or verification failure seen by the verify callback, which knows the
     /// precise reason; `handshake()` prefers it over the generic SSL error it causes.
     var verifyViolation: (reason: TLSRefusalReason, detail: String)?
+    /// What the client offered, recorded by the ClientHello callback (server sessions only;
+    /// see `TLSSession+Forensics.swift`). Nil until a ClientHello was parsed.
+    public internal(set) var offered: ClientHelloSummary?
+    /// The chain the client sent, up-ref'd in the first verify-callback call, so it survives a
+    /// failed verification (OpenSSL drops it from the session then).
+    var presentedCertificates: [X509Certificate]?
+    var presentedSummaryCache: [CertificateSummary]?
+    /// Set when verification accepted a CRL past its nextUpdate (within the stale-CRL grace
+    /// period, or under the `warn` policy): the text the caller should log.
+    public internal(set) var crlWarning: String?
     private var closeNotifyQueued = false
     private let requestedServerName: String?
 
@@ -177,7 +187,8 @@ public final class TLSSession {
             }
         }
         let chainLength = Self.count(SSL_get0_verified_chain(ssl)) ?? 1
-        return .success(X509Inspector.peerIdentity(cert, chainLength: chainLength))
+        return .success(X509Inspector.peerIdentity(
+            cert, chainLength: chainLength, presentedChain: SSL_get_peer_cert_chain(ssl)))
     }
 
     private static func count(_ stack: OpaquePointer?) -> Int? {
@@ -252,6 +263,17 @@ public final class TLSSession {
             case .failed(let refusal): return .failed(.refused(refusal))
             }
         }
+    }
+
+    /// Refuses a session whose handshake completed but which the caller's own policy rejects
+    /// (the client allow-list and deny-list run on the verified `PeerIdentity`, after OpenSSL
+    /// is done). Output OpenSSL already queued — a TLS 1.3 NewSessionTicket in particular — is
+    /// discarded, so a refused client never gets a ticket to come back with; no alert can be
+    /// sent any more, so the caller just closes. Later calls report `refusal`.
+    public func refuse(_ refusal: TLSRefusal) {
+        guard case .established = state else { return }
+        _ = sekisho_BIO_reset(writeBIO)
+        state = .refused(refusal)
     }
 
     /// Queues close_notify (once). The caller drains and sends it, then may half-close.

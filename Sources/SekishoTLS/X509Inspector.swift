@@ -158,7 +158,32 @@ enum X509Inspector {
         return (dns, ip, uri)
     }
 
-    static func peerIdentity(_ x: OpaquePointer, chainLength: Int) -> PeerIdentity {
+    /// DER encoding of a certificate (`i2d_X509`); empty if OpenSSL cannot encode it.
+    static func der(_ x: OpaquePointer) -> [UInt8] {
+        let length = i2d_X509(x, nil)
+        guard length > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: Int(length))
+        let written = out.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            // i2d_X509 advances the pointer it is given; a local copy absorbs that.
+            var cursor = buffer.baseAddress
+            return i2d_X509(x, &cursor)
+        }
+        return written == length ? out : []
+    }
+
+    /// DER of every certificate of a `STACK_OF(X509)` (borrowed), in stack order.
+    static func ders(_ stack: OpaquePointer?) -> [[UInt8]] {
+        guard let stack else { return [] }
+        var out: [[UInt8]] = []
+        for i in 0..<sekisho_sk_X509_num(stack) {
+            if let cert = sekisho_sk_X509_value(stack, i) { out.append(der(cert)) }
+        }
+        return out
+    }
+
+    /// - Parameter presentedChain: server side only, `SSL_get_peer_cert_chain`: the certificates
+    ///   the client sent after its leaf (borrowed; the server-side stack excludes the leaf).
+    static func peerIdentity(_ x: OpaquePointer, chainLength: Int, presentedChain: OpaquePointer? = nil) -> PeerIdentity {
         let before = notBefore(x), after = notAfter(x)
         let sans = subjectAltNames(x)
         let key = X509_get0_pubkey(x).map { keyDescription($0) } ?? "unknown"
@@ -171,7 +196,8 @@ enum X509Inspector {
             serialNumberHex: serialHex(x), sha256Fingerprint: sha256Fingerprint(x),
             notBefore: before.iso8601, notAfter: after.iso8601,
             notBeforeEpochSeconds: before.epochSeconds, notAfterEpochSeconds: after.epochSeconds,
-            signatureAlgorithm: signatureAlgorithmName(x), keyDescription: key, chainLength: chainLength
+            signatureAlgorithm: signatureAlgorithmName(x), keyDescription: key, chainLength: chainLength,
+            certificateDER: der(x), presentedChainDER: ders(presentedChain)
         )
     }
 

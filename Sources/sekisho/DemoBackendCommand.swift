@@ -25,7 +25,7 @@ struct DemoBackendCommand: ParsableCommand {
         case .success(let parsed): address = parsed
         case .failure(let error): fail("--listen: \(error)", status: 2)
         }
-        LoggingSystem.bootstrap { label in SekishoLogHandler(label: label, level: .info, format: .text) }
+        LoggingSystem.bootstrap { label in SekishoLogHandler(label: label, control: LogLevelControl(.info), format: .text) }
         let logger = Logger(label: "demo-backend")
         let backend: DemoBackend
         do {

@@ -27,7 +27,8 @@ struct RunCommand: ParsableCommand {
         let proxyConfig = try loadConfigOrExit(config)
         let format: SekishoLogHandler.Format = proxyConfig.log.format == .json ? .json : .text
         let level = Logger.Level(rawValue: proxyConfig.log.level.rawValue) ?? .info
-        LoggingSystem.bootstrap { label in SekishoLogHandler(label: label, level: level, format: format) }
+        let levelControl = LogLevelControl(level)
+        LoggingSystem.bootstrap { label in SekishoLogHandler(label: label, control: levelControl, format: format) }
         let logger = Logger(label: "sekisho")
 
         let server: ProxyServer
@@ -55,7 +56,7 @@ struct RunCommand: ParsableCommand {
         let watcher = SignalWatcher(signals: [.terminate, .interrupt, .hangup], queue: controlQueue) { signal in
             switch signal {
             case .hangup:
-                reload(server: server, configPath: configPath, logger: logger)
+                reload(server: server, configPath: configPath, levelControl: levelControl, logger: logger)
             case .terminate, .interrupt:
                 logger.notice("stopping", metadata: ["event": "stopping", "drain_seconds": "\(drainSeconds)"])
                 server.shutdown(gracePeriod: drain) { open in
@@ -71,7 +72,7 @@ struct RunCommand: ParsableCommand {
 }
 
 /// SIGHUP: re-read the file, build a complete new generation, swap only on success.
-private func reload(server: ProxyServer, configPath: String, logger: Logger) {
+private func reload(server: ProxyServer, configPath: String, levelControl: LogLevelControl, logger: Logger) {
     let config: ProxyConfig
     do {
         config = try ProxyConfig.load(fileAt: configPath)
@@ -82,8 +83,16 @@ private func reload(server: ProxyServer, configPath: String, logger: Logger) {
         return
     }
     switch server.reload(config: config) {
-    case .success(let number):
-        logger.notice("reloaded", metadata: ["event": "reloaded", "component": "config", "generation": "\(number)"])
+    case .success(let summary):
+        levelControl.level = Logger.Level(rawValue: config.log.level.rawValue) ?? .info
+        logger.notice("reloaded", metadata: [
+            "event": "reloaded", "component": "config", "generation": "\(summary.generation)",
+            "kept": "\(summary.kept.joined(separator: ","))", "added": "\(summary.added.joined(separator: ","))",
+            "dropped": "\(summary.dropped.joined(separator: ","))",
+        ])
+        for note in summary.notes {
+            logger.warning("reload_restart_needed", metadata: ["event": "reload_restart_needed", "component": "config", "detail": "\(note)"])
+        }
     case .failure(let error):
         logger.error("reload_failed", metadata: [
             "event": "reload_failed", "component": "config", "detail": "\(error.problems.joined(separator: "; "))",

@@ -8,7 +8,7 @@ struct VersionCommand: ParsableCommand {
 
     func run() {
         print("sekisho \(SekishoVersion.string)")
-        print("OpenSSL \(LibraryVersions.openSSL)")
+        print(LibraryVersions.openSSL)
         print("nghttp2 \(LibraryVersions.nghttp2)")
     }
 }

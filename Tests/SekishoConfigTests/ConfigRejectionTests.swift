@@ -137,8 +137,8 @@ final class ConfigRejectionTests: XCTestCase {
                 "log.level: 'verbose' is not a log level (allowed: trace, debug, info, notice, warning, error, critical)",
                 "log.format: 'xml' is not a log format (allowed: text, json)",
             ]),
-            ("protocol", ConfigDocument.make(upstreams: "upstreams: [{name: backend, servers: [\"127.0.0.1:1\"], protocol: http1}]\n"), [
-                "upstreams[0].protocol: 'http1' is not supported yet (supported: tcp)",
+            ("protocol", ConfigDocument.make(upstreams: "upstreams: [{name: backend, servers: [\"127.0.0.1:1\"], protocol: http2}]\n"), [
+                "upstreams[0].protocol: 'http2' is not supported yet (supported: tcp, http1)",
             ]),
         ], in: dir)
     }
@@ -278,7 +278,7 @@ final class ConfigRejectionTests: XCTestCase {
                 client_auth: {ca: x.pem}
                 upstream: backend
             upstreams:
-              - {name: backend, servers: ["127.0.0.1:8080"], protocol: http1}
+              - {name: backend, servers: ["127.0.0.1:8080"], protocol: http2}
             """
         XCTAssertEqual(issues(of: yaml, in: dir), [
             "listeners[0].frobnicate: unknown key",
@@ -292,7 +292,7 @@ final class ConfigRejectionTests: XCTestCase {
             "listeners[1].name: 'main' is already used by listeners[0]",
             "listeners[1].listen: 127.0.0.1:8443 is already used by listeners[0]",
             "listeners[1].client_auth.ca: file 'x.pem' does not exist",
-            "upstreams[0].protocol: 'http1' is not supported yet (supported: tcp)",
+            "upstreams[0].protocol: 'http2' is not supported yet (supported: tcp, http1)",
         ])
     }
 

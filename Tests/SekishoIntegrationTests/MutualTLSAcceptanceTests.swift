@@ -36,6 +36,33 @@ final class MutualTLSAcceptanceTests: IntegrationTestCase {
         XCTAssertEqual(backend.acceptedConnections.count, 1, "\(backend.events())")
     }
 
+    /// PROFILE.md: "Not revoked, where a CRL is configured for its issuer." With only the
+    /// issuing intermediate's CRL configured (the CLI contract's and the example file's shape),
+    /// a good client must get through: the root has no CRL, so the intermediate cannot be
+    /// checked, and that is not a reason to refuse.
+    func testGoodClientIsAcceptedWhenOnlyItsIssuerHasACRL() throws {
+        let backend = try startBackend()
+        var config = SekishoConfigFile.standard(pki: pki, backendAddress: backend.address)
+        config.listeners[0].crls = [pki.path("client-ca.crl")]
+        let sekisho = try startSekisho(config)
+        let result = try curl(try sekisho.listener())
+        XCTAssertTrue(result.succeeded, "good client refused:\n\(result)\n\(sekisho.child.stderr())")
+        XCTAssertEqual(result.stdout, "hello from backend")
+        XCTAssertTrue(sekisho.log().events("handshake_refused").isEmpty, "\(sekisho.log().events("handshake_refused"))")
+    }
+
+    /// The same config still refuses the revoked client: the single CRL is really used.
+    func testRevokedClientIsRefusedWhenOnlyItsIssuerHasACRL() throws {
+        let backend = try startBackend()
+        var config = SekishoConfigFile.standard(pki: pki, backendAddress: backend.address)
+        config.listeners[0].crls = [pki.path("client-ca.crl")]
+        let sekisho = try startSekisho(config)
+        let result = try sClient(try sekisho.listener(), options: ["-tls1_3"], client: "client-revoked")
+        XCTAssertNotEqual(result.status, 0, "\(result)")
+        try assertRefusalLogged(sekisho, reason: "revoked")
+        XCTAssertTrue(backend.acceptedConnections.isEmpty, "\(backend.events())")
+    }
+
     private func assertReachesBackend(client: String, version: String, tls: [String]) throws {
         let (backend, sekisho) = try startProxy()
         let result = try curl(try sekisho.listener(), client: client, tls: tls)

@@ -113,15 +113,19 @@ final class TLSClientCertificateRefusalTests: XCTestCase {
         }
     }
 
-    func testMissingCRLForAnIssuerIsCRLUnavailable() throws {
-        // Only the intermediate's CRL: the intermediate itself (issued by the root) is not
-        // covered, and CRL_CHECK_ALL requires it to be.
-        let server = try Fixtures.server(crls: ["client-ca.crl"]).makeServerSession()
-        let client = try Fixtures.client().makeClientSession(serverName: "localhost")
-        var pump = Pump(client: client, server: server)
-        let refusal = try XCTUnwrap(pump.handshake().server.refusal)
-        XCTAssertEqual(refusal.reason, .crlUnavailable, "\(refusal)")
-        XCTAssertTrue(refusal.detail.contains("CN=Sekisho Test Intermediate CA"), refusal.detail)
+    func testIssuerWithoutAConfiguredCRLIsNotARefusalButCoveredIssuersStillAre() throws {
+        // Only the intermediate's CRL is configured. PROFILE.md checks revocation "where a CRL
+        // is configured for its issuer": the intermediate (issued by the root, which has no CRL
+        // here) passes, a good leaf passes, and the revoked leaf is still refused.
+        let context = try Fixtures.server(crls: ["client-ca.crl"])
+        var pump = Pump(client: try Fixtures.client().makeClientSession(serverName: "localhost"), server: context.makeServerSession())
+        XCTAssertNil(pump.handshake().server.refusal)
+
+        var revoked = Pump(
+            client: try Fixtures.client(certificate: "client-revoked").makeClientSession(serverName: "localhost"),
+            server: context.makeServerSession()
+        )
+        XCTAssertEqual(revoked.handshake().server.refusal?.reason, .revoked)
     }
 
     func testDERCRLIsDetectedAndEnforced() throws {

@@ -1,0 +1,101 @@
+import SekishoConfig
+import SekishoCore
+
+/// Chooses the upstream of a request from its Host and path (pure).
+///
+/// Routes are tried in the order configured and the first match wins; a request matching none
+/// goes to the listener's own upstream. Matching is on the request as received: the host name
+/// of `Host` (lowercase, without port or IPv6 brackets) and the path of the target (before
+/// `?`). A host pattern `*.example.jp` matches `a.example.jp` and `a.b.example.jp`, never
+/// `example.jp` itself. A path prefix ending in `/` matches any path that starts with it; one
+/// that does not must match the whole path or be followed by `/` (so `/api` never matches
+/// `/apix`).
+struct Router: Sendable, Equatable {
+    struct Route: Sendable, Equatable {
+        var host: String?
+        var pathPrefix: String?
+        var upstream: String
+    }
+
+    let routes: [Route]
+    let defaultUpstream: String
+
+    init(routes: [Route], defaultUpstream: String) {
+        self.routes = routes
+        self.defaultUpstream = defaultUpstream
+    }
+
+    init(listener: ListenerConfig) {
+        self.init(
+            routes: listener.routes.map { Route(host: $0.host, pathPrefix: $0.pathPrefix, upstream: $0.upstreamName) },
+            defaultUpstream: listener.upstreamName
+        )
+    }
+
+    /// - Parameters:
+    ///   - host: the request's host name as `RequestAuthority.hostName` gives it (nil: no Host).
+    ///   - target: the request-target in origin form (or `*`).
+    func upstream(host: String?, target: String) -> String {
+        let path = Self.path(of: target)
+        for route in routes {
+            if let pattern = route.host {
+                guard let host, Self.hostMatches(pattern, host) else { continue }
+            }
+            if let prefix = route.pathPrefix {
+                guard Self.pathMatches(prefix, path) else { continue }
+            }
+            return route.upstream
+        }
+        return defaultUpstream
+    }
+
+    static func path(of target: String) -> Substring {
+        let utf8 = target.utf8
+        if let question = utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<question] }
+        return target[...]
+    }
+
+    static func hostMatches(_ pattern: String, _ host: String) -> Bool {
+        if pattern.hasPrefix("*.") {
+            let suffix = pattern.dropFirst(1)  // ".example.jp"
+            return host.utf8.count > suffix.utf8.count && host.hasSuffix(suffix)
+        }
+        return pattern == host
+    }
+
+    static func pathMatches(_ prefix: String, _ path: Substring) -> Bool {
+        guard path.hasPrefix(prefix) else { return false }
+        if prefix.hasSuffix("/") { return true }
+        let rest = path.utf8.dropFirst(prefix.utf8.count)
+        return rest.isEmpty || rest.first == UInt8(ascii: "/")
+    }
+}
+
+/// The host a request is for, and whether it agrees with the TLS server name (pure).
+enum RequestAuthority {
+    /// The host of a `Host` value (`uri-host [":" port]`, already validated by the parser),
+    /// lowercase, without the port, IPv6 without brackets, and without a trailing dot.
+    static func hostName(_ value: String) -> String {
+        var host = Substring(value)
+        if host.hasPrefix("[") {
+            if let close = host.firstIndex(of: "]") { host = host[host.index(after: host.startIndex)..<close] }
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        if host.hasSuffix(".") { host = host.dropLast() }
+        return host.lowercased()
+    }
+
+    /// RFC 9110 §15.5.20 (421) and RFC 6066 §3: the name the client asked for in TLS must be
+    /// the host of its requests, or a client could pass one name's certificate check and then
+    /// address another host on the same connection. With SNI, the Host name must equal it. A
+    /// client that sent no SNI (clients never send SNI for an IP address) may only address an
+    /// IP literal. A request without Host (HTTP/1.0) has nothing to disagree with.
+    static func agrees(sni: String?, host: String?) -> Bool {
+        guard let host else { return true }
+        guard let sni else { return HostPort.isIPv4Literal(host) || HostPort.isIPv6Literal(host) }
+        var name = Substring(sni)
+        if name.hasSuffix(".") { name = name.dropLast() }
+        return name.lowercased() == host
+    }
+}
