@@ -12,7 +12,10 @@ extension ConfigValidator {
         let certificates = certificates(raw.certificates, at: "\(path).certificates")
         let tls = tlsSelection(raw.tls, at: "\(path).tls")
         let clientAuth = clientAuth(raw.clientAuth, at: "\(path).client_auth")
-        let upstreamName = upstreamReference(raw.upstream, at: "\(path).upstream", known: upstreamNames)
+        // Client trust (ConfigValidator+ClientTrust.swift): a readiness listener has no upstream.
+        let mode = listenerMode(raw, at: path)
+        let ticketKeyPath = ticketKeyFile(raw.tls?.sessionTicketKeyFile, at: "\(path).tls.session_ticket_key_file")
+        let upstreamName = mode == .readiness ? "" : upstreamReference(raw.upstream, at: "\(path).upstream", known: upstreamNames)
         let handshakeTimeout = duration(
             raw.timeouts?.handshake, at: "\(path).timeouts.handshake", default: ConfigDefaults.handshakeTimeout
         )
@@ -25,14 +28,16 @@ extension ConfigValidator {
         let routes = routes(raw.routes, at: "\(path).routes", known: upstreamNames)
         let http = httpSettings(raw.http, at: "\(path).http")
         guard let name, let listen, let profile, let certificates, let tls, let clientAuth, let upstreamName,
-              let handshakeTimeout, let idleTimeout, let maxConnections, let bufferBytes, let routes, let http
+              let handshakeTimeout, let idleTimeout, let maxConnections, let bufferBytes, let routes, let http,
+              let mode, let ticketKeyPath
         else { return nil }
         return ListenerConfig(
             name: name, listen: listen, profile: profile, certificates: certificates,
             versions: tls.versions, tls13CipherSuites: tls.tls13CipherSuites, tls12CipherSuites: tls.tls12CipherSuites,
             groups: tls.groups, sessionTickets: tls.sessionTickets, clientAuth: clientAuth, upstreamName: upstreamName,
             handshakeTimeout: handshakeTimeout, idleTimeout: idleTimeout,
-            maxConnections: maxConnections, bufferBytes: bufferBytes, http: http, routes: routes
+            maxConnections: maxConnections, bufferBytes: bufferBytes, http: http, routes: routes,
+            mode: mode, sessionTicketKeyPath: ticketKeyPath
         )
     }
 
@@ -102,10 +107,14 @@ extension ConfigValidator {
             raw.verifyDepth, at: "\(path).verify_depth",
             in: ConfigDefaults.verifyDepthRange, default: ConfigDefaults.verifyDepth
         )
-        guard let ca, let verifyDepth, crlPaths.count == crlNames.count else { return nil }
+        let policy = clientPolicy(raw.policy, at: "\(path).policy")
+        let deny = denyList(raw.deny, at: "\(path).deny")
+        let crlStale = crlStale(raw.crlStale, at: "\(path).crl_stale")
+        guard let ca, let verifyDepth, crlPaths.count == crlNames.count, let policy, let deny, let crlStale else { return nil }
         return ClientAuthConfig(
             required: raw.required ?? ConfigDefaults.clientCertificateRequired,
-            caPath: ca, crlPaths: crlPaths, verifyDepth: verifyDepth
+            caPath: ca, crlPaths: crlPaths, verifyDepth: verifyDepth,
+            policy: policy, deny: deny, crlStale: crlStale
         )
     }
 

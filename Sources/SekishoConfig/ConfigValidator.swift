@@ -51,10 +51,11 @@ struct ConfigValidator {
         let listeners = listenerConfigs(raw.listeners, upstreamNames: upstreamNames)
         let upstreams = upstreamConfigs(raw.upstreams)
         let accessLog = accessLogSettings(raw.accessLog, at: "access_log")
+        let forensics = forensicsSettings(raw.forensics, at: "forensics")
         if let listeners, let upstreams {
             checkHTTPListeners(raw.listeners ?? [], built: listeners, upstreams: upstreams)
         }
-        guard allIssues.isEmpty, let loopCount, let log, let listeners, let upstreams, let accessLog else {
+        guard allIssues.isEmpty, let loopCount, let log, let listeners, let upstreams, let accessLog, let forensics else {
             if allIssues.isEmpty {
                 // Every path that returns nil reports first; reaching this is a validator bug.
                 report("(root)", "configuration rejected without a reason (internal error)")
@@ -63,7 +64,7 @@ struct ConfigValidator {
         }
         return ProxyConfig(
             configPath: configPath, configDirectory: directory, loopCount: loopCount,
-            log: log, listeners: listeners, upstreams: upstreams, accessLog: accessLog
+            log: log, listeners: listeners, upstreams: upstreams, accessLog: accessLog, forensics: forensics
         )
     }
 

@@ -3,12 +3,15 @@ package import SekishoCore
 /// Parsers for the scalar formats of the configuration file. Each returns the value or the text
 /// of an issue (to be prefixed with the key path by the validator).
 package enum ConfigValueParser {
-    /// `<int>ms`, `<int>s`, `<int>m`, `<int>h`, or a bare integer meaning seconds; above zero.
+    /// `<int>ms`, `<int>s`, `<int>m`, `<int>h`, `<int>d` (days, for certificate-expiry
+    /// thresholds), or a bare integer meaning seconds; above zero.
     ///
     /// Fractions and compound forms (`1.5s`, `1m30s`) are refused rather than guessed at: `90s`
     /// says the same thing without ambiguity.
     static func duration(_ text: String) -> Result<Duration, ValueError> {
-        let units: [(suffix: String, milliseconds: Int)] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)]
+        let units: [(suffix: String, milliseconds: Int)] = [
+            ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
+        ]
         var digits = Substring(text)
         var scale = 1_000
         // "ms" before "m" and "s": the longest suffix wins.
@@ -107,7 +110,7 @@ package enum ConfigValueParser {
 }
 
 /// The message of a value that could not be parsed; the validator prefixes the key path.
-struct ValueError: Error, Equatable {
-    let message: String
-    init(_ message: String) { self.message = message }
+package struct ValueError: Error, Equatable {
+    package let message: String
+    package init(_ message: String) { self.message = message }
 }

@@ -31,13 +31,18 @@ public struct ListenerConfig: Sendable, Equatable {
     public let http: HTTPListenerSettings
     /// Host/path routes to other http1 upstreams, tried in order before `upstreamName`.
     public let routes: [RouteConfig]
+    /// `proxy`, or `readiness` (then `upstreamName` is empty and nothing is forwarded).
+    public let mode: ListenerMode
+    /// Absolute path of the 80-byte session ticket key file, if configured.
+    public let sessionTicketKeyPath: String?
 
     package init(
         name: String, listen: HostPort, profile: String, certificates: [CertificateKeyPaths],
         versions: [TLSProtocolVersion], tls13CipherSuites: [CipherSuite], tls12CipherSuites: [CipherSuite],
         groups: [NamedGroup], sessionTickets: Bool, clientAuth: ClientAuthConfig, upstreamName: String,
         handshakeTimeout: Duration, idleTimeout: Duration, maxConnections: Int, bufferBytes: Int,
-        http: HTTPListenerSettings = .defaults, routes: [RouteConfig] = []
+        http: HTTPListenerSettings = .defaults, routes: [RouteConfig] = [],
+        mode: ListenerMode = .proxy, sessionTicketKeyPath: String? = nil
     ) {
         self.name = name
         self.listen = listen
@@ -56,6 +61,8 @@ public struct ListenerConfig: Sendable, Equatable {
         self.bufferBytes = bufferBytes
         self.http = http
         self.routes = routes
+        self.mode = mode
+        self.sessionTicketKeyPath = sessionTicketKeyPath
     }
 }
 
@@ -85,11 +92,24 @@ public struct ClientAuthConfig: Sendable, Equatable {
     public let crlPaths: [String]
     /// Maximum number of intermediates between the client certificate and the CA.
     public let verifyDepth: Int
+    /// Who may connect among verified clients (`policy`; absent = every verified client).
+    public let policy: ClientPolicyConfig
+    /// The emergency deny-list (`deny`), checked before `policy`.
+    public let deny: DenyListConfig
+    /// What to do with a CRL past its nextUpdate (`crl_stale`).
+    public let crlStale: CRLStaleConfig
 
-    package init(required: Bool, caPath: String, crlPaths: [String], verifyDepth: Int) {
+    package init(
+        required: Bool, caPath: String, crlPaths: [String], verifyDepth: Int,
+        policy: ClientPolicyConfig = .allowAllVerified, deny: DenyListConfig = .empty,
+        crlStale: CRLStaleConfig = .defaults
+    ) {
         self.required = required
         self.caPath = caPath
         self.crlPaths = crlPaths
         self.verifyDepth = verifyDepth
+        self.policy = policy
+        self.deny = deny
+        self.crlStale = crlStale
     }
 }

@@ -23,11 +23,13 @@ public struct ProxyConfig: Sendable, Equatable {
     public let upstreams: [UpstreamConfig]
     /// One line per HTTP request (`access_log`; restart-only).
     public let accessLog: AccessLogSettings
+    /// Handshake forensics records and the client inventory (`forensics`; restart-only).
+    public let forensics: ForensicsConfig
 
     package init(
         configPath: String?, configDirectory: String, loopCount: Int,
         log: LogSettings, listeners: [ListenerConfig], upstreams: [UpstreamConfig],
-        accessLog: AccessLogSettings = .defaults
+        accessLog: AccessLogSettings = .defaults, forensics: ForensicsConfig = .defaults
     ) {
         self.configPath = configPath
         self.configDirectory = configDirectory
@@ -36,6 +38,7 @@ public struct ProxyConfig: Sendable, Equatable {
         self.listeners = listeners
         self.upstreams = upstreams
         self.accessLog = accessLog
+        self.forensics = forensics
     }
 
     public func upstream(named name: String) -> UpstreamConfig? {

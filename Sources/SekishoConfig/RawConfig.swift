@@ -15,18 +15,21 @@ import Yams
 /// - `listeners` (list of `RawListener`, required, at least one)
 /// - `upstreams` (list of `RawUpstream`, required, at least one, R)
 /// - `access_log` (`RawAccessLog`, S)
+/// - `forensics` (`RawForensics`, S)
 public struct RawConfig: Decodable, Sendable, Equatable {
     public var loops: Int?
     public var log: RawLogSettings?
     public var listeners: [RawListener]?
     public var upstreams: [RawUpstream]?
     public var accessLog: RawAccessLog?
+    public var forensics: RawForensics?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case loops, log, listeners, upstreams
         case accessLog = "access_log"
+        case forensics
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,6 +39,7 @@ public struct RawConfig: Decodable, Sendable, Equatable {
         listeners = try c.lenient([RawListener].self, forKey: .listeners)
         upstreams = try c.lenient([RawUpstream].self, forKey: .upstreams)
         accessLog = try c.lenient(RawAccessLog.self, forKey: .accessLog)
+        forensics = try c.lenient(RawForensics.self, forKey: .forensics)
     }
 
     /// Decodes YAML text, throwing every shape problem (syntax, unknown keys, wrong types) at once.

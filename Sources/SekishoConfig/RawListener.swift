@@ -12,6 +12,7 @@
 /// - `limits` (`RawLimits`, R)
 /// - `routes` (list of `RawRoute`, R; upstreams with protocol http1 only)
 /// - `http` (`RawHTTP`, R; only when `upstream` uses protocol http1)
+/// - `mode` (`proxy` | `readiness`, default proxy, R): a readiness listener has no upstream
 public struct RawListener: Decodable, Sendable, Equatable {
     public var name: String?
     public var listen: String?
@@ -24,6 +25,8 @@ public struct RawListener: Decodable, Sendable, Equatable {
     public var limits: RawLimits?
     public var routes: [RawRoute]?
     public var http: RawHTTP?
+    /// `proxy` (default) or `readiness` (ClientTrustSettings.swift `ListenerMode`).
+    public var mode: String?
 
     public init() {}
 
@@ -32,6 +35,7 @@ public struct RawListener: Decodable, Sendable, Equatable {
         case clientAuth = "client_auth"
         case upstream, timeouts, limits
         case routes, http
+        case mode
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,6 +51,7 @@ public struct RawListener: Decodable, Sendable, Equatable {
         limits = try c.lenient(RawLimits.self, forKey: .limits)
         routes = try c.lenient([RawRoute].self, forKey: .routes)
         http = try c.lenient(RawHTTP.self, forKey: .http)
+        mode = try c.lenient(String.self, forKey: .mode)
     }
 }
 
@@ -82,6 +87,8 @@ public struct RawCertificate: Decodable, Sendable, Equatable {
 /// - `groups` (x25519, p-256, p-384, p-521, x448, ffdhe2048, ffdhe3072, ffdhe4096; order = preference)
 /// - `nist_curves_only` (bool, default false: drops x25519 and x448)
 /// - `session_tickets` (bool, default true)
+/// - `session_ticket_key_file` (path of an 80-byte key, default none = a random key per
+///   generation; with a file, tickets survive reloads and work across instances)
 public struct RawTLS: Decodable, Sendable, Equatable {
     public var versions: [String]?
     public var tls13CipherSuites: [String]?
@@ -89,6 +96,8 @@ public struct RawTLS: Decodable, Sendable, Equatable {
     public var groups: [String]?
     public var nistCurvesOnly: Bool?
     public var sessionTickets: Bool?
+    /// 80-byte ticket key file shared across reloads and instances (`session_ticket_key_file`).
+    public var sessionTicketKeyFile: String?
 
     public init() {}
 
@@ -99,6 +108,7 @@ public struct RawTLS: Decodable, Sendable, Equatable {
         case groups
         case nistCurvesOnly = "nist_curves_only"
         case sessionTickets = "session_tickets"
+        case sessionTicketKeyFile = "session_ticket_key_file"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -109,6 +119,7 @@ public struct RawTLS: Decodable, Sendable, Equatable {
         groups = try c.lenient([String].self, forKey: .groups)
         nistCurvesOnly = try c.lenient(Bool.self, forKey: .nistCurvesOnly)
         sessionTickets = try c.lenient(Bool.self, forKey: .sessionTickets)
+        sessionTicketKeyFile = try c.lenient(String.self, forKey: .sessionTicketKeyFile)
     }
 }
 
@@ -118,17 +129,24 @@ public struct RawTLS: Decodable, Sendable, Equatable {
 /// - `ca` (path, required): the client CA bundle
 /// - `crl` (path or list of paths, optional; PEM or DER)
 /// - `verify_depth` (int 1...10, default 4)
+/// - `policy` (`RawClientPolicy`, R), `deny` (`RawDenyList`, R), `crl_stale` (`RawCRLStale`, R)
 public struct RawClientAuth: Decodable, Sendable, Equatable {
     public var required: Bool?
     public var ca: String?
     public var crl: RawStringList?
     public var verifyDepth: Int?
+    /// Client trust (RawClientTrust.swift): allow-list, deny-list, stale-CRL policy.
+    public var policy: RawClientPolicy?
+    public var deny: RawDenyList?
+    public var crlStale: RawCRLStale?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case required, ca, crl
         case verifyDepth = "verify_depth"
+        case policy, deny
+        case crlStale = "crl_stale"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -137,6 +155,9 @@ public struct RawClientAuth: Decodable, Sendable, Equatable {
         ca = try c.lenient(String.self, forKey: .ca)
         crl = try c.lenient(RawStringList.self, forKey: .crl)
         verifyDepth = try c.lenient(Int.self, forKey: .verifyDepth)
+        policy = try c.lenient(RawClientPolicy.self, forKey: .policy)
+        deny = try c.lenient(RawDenyList.self, forKey: .deny)
+        crlStale = try c.lenient(RawCRLStale.self, forKey: .crlStale)
     }
 }
 

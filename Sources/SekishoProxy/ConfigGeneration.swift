@@ -15,17 +15,49 @@ public final class ConfigGeneration: Sendable {
     public let listeners: [String: ListenerGeneration]
 
     /// Builds every TLS context. Throws `GenerationError` listing every listener that failed.
-    public init(number: Int, config: ProxyConfig) throws(GenerationError) {
+    /// `forensics` is the process's handshake-record sink (shared by every generation; nil =
+    /// no records, see `ListenerTrust`).
+    public init(number: Int, config: ProxyConfig, forensics: ForensicsSink? = nil) throws(GenerationError) {
         var built: [String: ListenerGeneration] = [:]
         var problems: [String] = []
+        // http1 upstreams are shared by every listener that routes to them (one round-robin
+        // cursor and one health record each); the access log is shared by all listeners.
+        let accessLog = AccessLog(settings: config.accessLog)
+        var httpUpstreams: [String: UpstreamGeneration] = [:]
+        for upstream in config.upstreams where upstream.protocol == .http1 {
+            httpUpstreams[upstream.name] = UpstreamGeneration(config: upstream)
+        }
         for listener in config.listeners {
+            // Client trust: a readiness listener has no upstream and a lenient context.
+            if listener.mode == .readiness {
+                do {
+                    let context = try TLSContext(readiness: TLSServerConfiguration(listener: listener))
+                    built[listener.name] = ListenerGeneration(
+                        config: listener, tls: context, upstream: .readinessPlaceholder,
+                        trust: ListenerTrust(listener: listener, forensics: forensics))
+                } catch {
+                    problems += error.problems.map { "listener '\(listener.name)': \($0)" }
+                }
+                continue
+            }
             guard let upstream = config.upstream(named: listener.upstreamName) else {
                 problems.append("listeners.\(listener.name).upstream: no upstream named '\(listener.upstreamName)'")
                 continue
             }
             do {
-                let context = try TLSContext(configuration: TLSServerConfiguration(listener: listener))
-                built[listener.name] = ListenerGeneration(config: listener, tls: context, upstream: upstream)
+                var tlsConfiguration = TLSServerConfiguration(listener: listener)
+                if let keyPath = listener.sessionTicketKeyPath {
+                    // tls.session_ticket_key_file: one key for every generation (and instance), so a
+                    // ticket survives a reload; the resumed client is still re-checked.
+                    tlsConfiguration.sessionTicketKey = try TLSSessionTicketKey(contentsOfFile: keyPath)
+                }
+                let context = try TLSContext(configuration: tlsConfiguration)
+                let http = upstream.protocol == .http1
+                    ? HTTPListenerGeneration(listener: listener, upstreams: httpUpstreams, accessLog: accessLog)
+                    : nil
+                built[listener.name] = ListenerGeneration(
+                    config: listener, tls: context, upstream: upstream, http: http,
+                    trust: ListenerTrust(listener: listener, forensics: forensics))
             } catch {
                 for problem in error.problems {
                     problems.append("listener '\(listener.name)': \(problem)")
@@ -44,13 +76,22 @@ public final class ListenerGeneration: Sendable {
     public let config: ListenerConfig
     public let tls: TLSContext
     public let upstream: UpstreamConfig
+    /// Set when `upstream` speaks http1: routing, limits and identity rendering.
+    let http: HTTPListenerGeneration?
+    /// Client policy and forensics hooks (ListenerTrust.swift).
+    let trust: ListenerTrust
     /// Round-robin cursor over the upstream's servers.
     private let cursor = Atomic<Int>(0)
 
-    init(config: ListenerConfig, tls: TLSContext, upstream: UpstreamConfig) {
+    init(
+        config: ListenerConfig, tls: TLSContext, upstream: UpstreamConfig, http: HTTPListenerGeneration? = nil,
+        trust: ListenerTrust? = nil
+    ) {
         self.config = config
         self.tls = tls
         self.upstream = upstream
+        self.http = http
+        self.trust = trust ?? ListenerTrust(listener: config, forensics: nil)
     }
 
     /// The upstream servers in the order this connection should try them: round-robin start,
@@ -81,7 +122,9 @@ extension TLSServerConfiguration {
                 required: listener.clientAuth.required,
                 caPath: listener.clientAuth.caPath,
                 crlPaths: listener.clientAuth.crlPaths,
-                verifyDepth: listener.clientAuth.verifyDepth
+                verifyDepth: listener.clientAuth.verifyDepth,
+                crlStalePolicy: listener.clientAuth.crlStale.policy == .warn ? .warn : .reject,
+                crlStaleGraceSeconds: listener.clientAuth.crlStale.grace.components.seconds
             ),
             versions: listener.versions,
             tls13CipherSuites: listener.tls13CipherSuites,
@@ -92,4 +135,11 @@ extension TLSServerConfiguration {
             sessionTickets: listener.sessionTickets
         )
     }
+}
+
+extension UpstreamConfig {
+    /// The upstream of a readiness listener, which forwards nothing: never connected to (the
+    /// readiness connection has no upstream path), present only because a listener generation
+    /// has an upstream slot.
+    static let readinessPlaceholder = UpstreamConfig(name: "(none: readiness)", servers: [], protocol: .tcp, connectTimeout: .seconds(1))
 }

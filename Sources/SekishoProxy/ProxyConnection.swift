@@ -20,6 +20,12 @@ func makeProxyConnection(
     tracker: ConnectionTracker,
     logger: Logger
 ) -> any ProxyConnection {
+    // Client trust: a readiness-check listener answers with a report page, never forwards.
+    if generation.tls.isReadiness {
+        return ReadinessConnection(
+            id: id, accepted: accepted, resources: resources, generation: generation, tracker: tracker, logger: logger
+        )
+    }
     if let http = generation.http {
         return HTTP1ProxyConnection(
             id: id, accepted: accepted, resources: resources, generation: generation, http: http,

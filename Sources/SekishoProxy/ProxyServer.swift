@@ -17,6 +17,9 @@ public final class ProxyServer: Sendable {
     private let generation: Mutex<ConfigGeneration>
     private let bound = Mutex<[BoundListener]>([])
     private let nextTrackerIndex = Atomic<Int>(0)
+    /// Handshake records and the client inventory (`forensics`, restart-only); nil when neither
+    /// file is configured. Shared by every generation (ForensicsSink.swift).
+    public let forensics: ForensicsSink?
 
     private struct BoundListener: Sendable {
         let name: String
@@ -28,7 +31,9 @@ public final class ProxyServer: Sendable {
 
     /// Builds the first generation (every TLS context) but binds nothing yet.
     public init(config: ProxyConfig, logger: Logger) throws(GenerationError) {
-        let first = try ConfigGeneration(number: 1, config: config)
+        let forensics = ForensicsSink(config: config.forensics, logger: logger)
+        let first = try ConfigGeneration(number: 1, config: config, forensics: forensics)
+        self.forensics = forensics
         self.group = EventLoopGroup(loopCount: config.loopCount)
         self.resources = group.loops.map { LoopResources(loop: $0) }
         self.logger = logger
@@ -128,7 +133,7 @@ public final class ProxyServer: Sendable {
         let old = currentGeneration
         let next: ConfigGeneration
         do {
-            next = try ConfigGeneration(number: old.number + 1, config: config)
+            next = try ConfigGeneration(number: old.number + 1, config: config, forensics: forensics)
         } catch {
             return .failure(error)
         }
@@ -200,6 +205,7 @@ public final class ProxyServer: Sendable {
         @Sendable func poll() {
             let open = trackers.reduce(0) { $0 + $1.liveConnections }
             if open == 0 || MonotonicInstant.now() >= deadline {
+                forensics?.close()  // pending records and the last inventory reach their files
                 completion(open)
                 return
             }

@@ -75,7 +75,7 @@ final class TCPProxyConnection: ProxyConnection, @unchecked Sendable {
         self.loop = resources.loop
         self.resources = resources
         self.scratch = resources.scratch
-        self.front = TLSFrontEnd(accepted: accepted, loop: resources.loop, context: generation.tls, scratch: resources.scratch)
+        self.front = TLSFrontEnd(accepted: accepted, loop: resources.loop, context: generation.tls, scratch: resources.scratch, trust: generation.trust)
         self.generation = generation
         self.tracker = tracker
         self.timer = resources.loop.makeTimer()

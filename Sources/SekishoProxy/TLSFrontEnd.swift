@@ -24,11 +24,19 @@ final class TLSFrontEnd: @unchecked Sendable {
     /// Last time a byte moved in either direction on the client socket.
     private(set) var lastActivity = MonotonicInstant.now()
     let acceptedAt = MonotonicInstant.now()
+    // Client trust (ListenerTrust.swift): the policy check after the handshake and one
+    // forensics record per handshake. Nil for listeners that check nothing (readiness).
+    private let trust: ListenerTrust?
+    private let clientAddress: String
+    /// Set once the policy admitted the client: the proof token of `ClientPolicy`.
+    private(set) var verifiedPeer: VerifiedPeer?
 
-    init(accepted: AcceptedSocket, loop: EventLoop, context: TLSContext, scratch: LoopScratch) {
+    init(accepted: AcceptedSocket, loop: EventLoop, context: TLSContext, scratch: LoopScratch, trust: ListenerTrust? = nil) {
         self.socket = Socket(adopting: accepted, loop: loop)
         self.tls = context.makeServerSession()
         self.scratch = scratch
+        self.trust = trust
+        self.clientAddress = "\(accepted.remote)"
     }
 
     // MARK: Reading
@@ -75,9 +83,11 @@ final class TLSFrontEnd: @unchecked Sendable {
             return .inProgress
         case .endOfFile:
             logger.info("handshake_aborted", metadata: ["event": "handshake_aborted", "component": "tls", "reason": "peer_closed"])
+            record(logger, reason: TLSRefusalReason.peerClosed.rawValue, detail: "input ended during the handshake")
             return .ended
         case .failed(let error):
             logger.info("handshake_aborted", metadata: ["event": "handshake_aborted", "component": "tls", "reason": "peer_reset", "detail": "\(error)"])
+            record(logger, reason: TLSRefusalReason.peerClosed.rawValue, detail: "connection reset during the handshake: \(error)")
             return .ended
         }
     }
@@ -87,6 +97,23 @@ final class TLSFrontEnd: @unchecked Sendable {
         case .needsInput:
             return flushOrLog(logger) ? .inProgress : .ended
         case .complete(let peer):
+            // Client policy first (deny-list, allow-list), before any byte of our last flight —
+            // a TLS 1.3 session ticket in particular — leaves for a client it refuses.
+            if let trust {
+                switch trust.admit(peer, session: tls) {
+                case .allow(let verified):
+                    verifiedPeer = verified
+                case .deny(let rule, let detail):
+                    logger.warning("handshake_refused", metadata: [
+                        "event": "handshake_refused", "component": "tls", "reason": "\(rule)", "detail": "\(detail)",
+                        "subject": "\(peer?.subject ?? "-")", "sha256": "\(peer?.sha256Fingerprint ?? "-")",
+                        "hint": "\(trust.hint(reason: rule, session: tls))",
+                    ])
+                    tracker.countRefusal(rule)
+                    record(logger, reason: rule, detail: detail)
+                    return .ended
+                }
+            }
             guard flushOrLog(logger) else { return .ended }
             var metadata: Logger.Metadata = [
                 "event": "handshake_ok", "component": "tls",
@@ -102,18 +129,22 @@ final class TLSFrontEnd: @unchecked Sendable {
                 metadata["sha256"] = "\(peer.sha256Fingerprint)"
             }
             logger.info("handshake_ok", metadata: metadata)
+            record(logger, reason: nil, detail: nil)
             socket.setReadInterest(false)
             return .established(peer)
         case .failed(let refusal):
             // Send the alert OpenSSL queued, best effort, then let the caller close. The refused
             // client never reaches the upstream: no connect has been started in this state.
             _ = try? flush()
-            logger.warning("handshake_refused", metadata: [
+            var metadata: Logger.Metadata = [
                 "event": "handshake_refused", "component": "tls",
                 "reason": "\(refusal.reason.rawValue)",
                 "detail": "\(refusal.detail)",
-            ])
+            ]
+            if let trust { metadata["hint"] = "\(trust.hint(reason: refusal.reason.rawValue, session: tls))" }
+            logger.warning("handshake_refused", metadata: metadata)
             tracker.countRefusal(refusal.reason.rawValue)
+            record(logger, reason: refusal.reason.rawValue, detail: refusal.detail)
             return .ended
         }
     }
@@ -132,6 +163,14 @@ final class TLSFrontEnd: @unchecked Sendable {
 
     func logHandshakeTimeout(_ logger: Logger) {
         logger.info("handshake_timeout", metadata: ["event": "handshake_refused", "component": "tls", "reason": "handshake_timeout"])
+        record(logger, reason: "handshake_timeout", detail: "the handshake did not finish in time")
+    }
+
+    /// One forensics record for this handshake (ListenerTrust.swift); nil reason = accepted.
+    private func record(_ logger: Logger, reason: String?, detail: String?) {
+        guard let trust else { return }
+        let connection = logger[metadataKey: "conn"].map { "\($0)" } ?? "-"
+        trust.record(session: tls, client: clientAddress, connection: connection, reason: reason, detail: detail)
     }
 
     // MARK: Writing

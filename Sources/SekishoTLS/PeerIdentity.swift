@@ -37,6 +37,8 @@ public struct PeerIdentity: Sendable, Equatable {
     /// leaf only, on a resumed session (a ticket carries the leaf, not the chain) and on client
     /// sessions.
     public var presentedChainDER: [[UInt8]]
+    /// rfc822Name subjectAltName entries (the client policy's `san.email` rule).
+    public var emailAddresses: [String]
 
     /// The first CN, the usual single-valued case.
     public var commonName: String? { commonNames.first }
@@ -47,7 +49,7 @@ public struct PeerIdentity: Sendable, Equatable {
         serialNumberHex: String, sha256Fingerprint: String, notBefore: String, notAfter: String,
         notBeforeEpochSeconds: Int64, notAfterEpochSeconds: Int64, signatureAlgorithm: String,
         keyDescription: String, chainLength: Int,
-        certificateDER: [UInt8] = [], presentedChainDER: [[UInt8]] = []
+        certificateDER: [UInt8] = [], presentedChainDER: [[UInt8]] = [], emailAddresses: [String] = []
     ) {
         self.subject = subject
         self.issuer = issuer
@@ -68,5 +70,6 @@ public struct PeerIdentity: Sendable, Equatable {
         self.chainLength = chainLength
         self.certificateDER = certificateDER
         self.presentedChainDER = presentedChainDER
+        self.emailAddresses = emailAddresses
     }
 }

@@ -38,12 +38,17 @@ public struct TLSClientConfiguration: Sendable {
     /// OpenSSL security level (0...5). Below 2 only to present deliberately weak certificates.
     public var securityLevel: Int
     public var alpn: [String]
+    /// Signature algorithms offered to the server, OpenSSL syntax (e.g. `ECDSA+SHA256`); `nil` =
+    /// OpenSSL's default list. A server holding several certificates picks the one these allow,
+    /// which is how sekisho-bench chooses the ECDSA or the RSA chain. The client's own
+    /// CertificateVerify keeps the profile's full list, so any client key still signs.
+    public var signatureAlgorithms: String?
 
     public init(
         certificate: TLSCertificateSource? = nil, trustedCAPath: String? = nil,
         minimumVersion: TLSClientProtocolVersion = .tls12, maximumVersion: TLSClientProtocolVersion = .tls13,
         tls13CipherSuites: String? = nil, cipherList: String? = nil, groups: String? = nil,
-        securityLevel: Int = 2, alpn: [String] = []
+        securityLevel: Int = 2, alpn: [String] = [], signatureAlgorithms: String? = nil
     ) {
         self.certificate = certificate
         self.trustedCAPath = trustedCAPath
@@ -54,6 +59,7 @@ public struct TLSClientConfiguration: Sendable {
         self.groups = groups
         self.securityLevel = securityLevel
         self.alpn = alpn
+        self.signatureAlgorithms = signatureAlgorithms
     }
 }
 
@@ -83,6 +89,13 @@ public final class TLSClientContext: @unchecked Sendable {
         let groups = c.groups ?? CryptrecHighProfile.groups.map(\.openSSL).joined(separator: ":")
         require(sekisho_SSL_CTX_set1_groups_list(ctx, groups) == 1, "groups: OpenSSL refused '\(groups)'")
         _ = sekisho_SSL_CTX_set_mode(ctx, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+        if let sigalgs = c.signatureAlgorithms {
+            require(sekisho_SSL_CTX_set1_sigalgs_list(ctx, sigalgs) == 1, "signatureAlgorithms: OpenSSL refused '\(sigalgs)'")
+            // Without a client list, OpenSSL would sign the client's CertificateVerify from the
+            // narrowed list too (tls12_get_psigalgs), and an RSA client key could not sign.
+            let own = CryptrecHighProfile.signatureAlgorithms.joined(separator: ":")
+            require(sekisho_SSL_CTX_set1_client_sigalgs_list(ctx, own) == 1, "signatureAlgorithms: OpenSSL refused '\(own)' as client signature algorithms")
+        }
         if !c.alpn.isEmpty {
             var wire: [UInt8] = []
             for name in c.alpn {

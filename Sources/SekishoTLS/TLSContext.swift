@@ -183,9 +183,11 @@ public final class TLSContext: @unchecked Sendable {
         // CertificateVerify may use.
         require(sekisho_SSL_CTX_set1_client_sigalgs_list(ctx, sigalgs) == 1,
                 "signatureAlgorithms: OpenSSL refused '\(sigalgs)' as client signature algorithms")
-        // TLS 1.2 DHE uses a named group sized to the certificate (RFC 7919 / RFC 3526 primes),
-        // never explicit parameters.
-        require(sekisho_SSL_CTX_set_dh_auto(ctx, 1) == 1, "cannot enable automatic DHE groups")
+        // TLS 1.2 DHE (suites 9-13 of the profile) uses the RFC 7919 named group ffdhe3072:
+        // PROFILE.md names the ffdhe groups, and 3072 bits matches the 128-bit security of the
+        // other key exchanges. `SSL_CTX_set_dh_auto` would pick an RFC 3526 (Oakley) prime
+        // instead, which scanners report as a "common prime".
+        require(Self.installNamedDHEGroup(ctx, "ffdhe3072"), "cannot install the ffdhe3072 group for TLS 1.2 DHE")
         // No 0-RTT: early data is replayable (RFC 8446 §8).
         require(SSL_CTX_set_max_early_data(ctx, 0) == 1, "cannot disable early data")
         require(SSL_CTX_set_recv_max_early_data(ctx, 0) == 1, "cannot disable early data")
@@ -260,5 +262,22 @@ public final class TLSContext: @unchecked Sendable {
             dnsNames: sans.dns, ipAddresses: sans.ip,
             chainLength: 1 + cert.intermediates.count
         )
+    }
+}
+
+extension TLSContext {
+    /// Sets the finite-field group used by TLS 1.2 DHE suites from its RFC 7919 name.
+    /// `SSL_CTX_set0_tmp_dh_pkey` takes ownership of the key on success only.
+    static func installNamedDHEGroup(_ ctx: OpaquePointer, _ name: String) -> Bool {
+        guard let pctx = EVP_PKEY_CTX_new_from_name(nil, "DH", nil) else { return false }
+        defer { EVP_PKEY_CTX_free(pctx) }
+        guard EVP_PKEY_paramgen_init(pctx) == 1, EVP_PKEY_CTX_set_group_name(pctx, name) == 1 else { return false }
+        var parameters: OpaquePointer?
+        guard EVP_PKEY_paramgen(pctx, &parameters) == 1, let parameters else { return false }
+        if SSL_CTX_set0_tmp_dh_pkey(ctx, parameters) != 1 {
+            EVP_PKEY_free(parameters)
+            return false
+        }
+        return true
     }
 }

@@ -22,6 +22,11 @@ public enum TLSRefusalReason: String, Sendable, Hashable, CaseIterable {
     case handshakeFailure = "handshake_failure"
     /// The peer closed (close_notify or end of input) before the handshake finished.
     case peerClosed = "peer_closed"
+    /// The verified client is not admitted by the listener's allow-list; the log names the rule
+    /// (`policy_denied:ou`). Set by `TLSSession.refuse(_:)` from the proxy's policy check.
+    case policyDenied = "policy_denied"
+    /// The client certificate is on the emergency deny-list (`denylisted:serial`).
+    case denylisted = "denylisted"
 }
 
 /// A refused handshake: a stable reason, a precise human detail, and the OpenSSL error queue as

@@ -172,7 +172,7 @@ public final class TLSSession {
     /// the handshake done: no alert can be queued any more, so the caller just closes.
     private func serverPeer(_ context: TLSContext) -> Result<PeerIdentity?, TLSRefusal> {
         guard let cert = SSL_get0_peer_certificate(ssl) else {
-            if context.configuration.clientAuth.required {
+            if context.configuration.clientAuth.required, context.mode == .profile {
                 // Only reachable through a resumed session minted without a certificate.
                 return .failure(TLSRefusal(reason: .noClientCert, detail: "resumed session carries no client certificate; this listener requires one"))
             }

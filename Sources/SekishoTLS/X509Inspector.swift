@@ -140,9 +140,9 @@ enum X509Inspector {
     }
 
     /// subjectAltName DNS names, IP addresses (text form) and URIs.
-    static func subjectAltNames(_ x: OpaquePointer) -> (dns: [String], ip: [String], uri: [String]) {
-        var dns: [String] = [], ip: [String] = [], uri: [String] = []
-        guard let raw = X509_get_ext_d2i(x, NID_subject_alt_name, nil, nil) else { return (dns, ip, uri) }
+    static func subjectAltNames(_ x: OpaquePointer) -> (dns: [String], ip: [String], uri: [String], email: [String]) {
+        var dns: [String] = [], ip: [String] = [], uri: [String] = [], email: [String] = []
+        guard let raw = X509_get_ext_d2i(x, NID_subject_alt_name, nil, nil) else { return (dns, ip, uri, email) }
         let names = OpaquePointer(raw)
         defer { GENERAL_NAMES_free(names) }
         for i in 0..<sekisho_sk_GENERAL_NAME_num(names) {
@@ -150,12 +150,13 @@ enum X509Inspector {
             switch entry.pointee.type {
             case GEN_DNS: dns.append(asciiString(entry.pointee.d.dNSName))
             case GEN_URI: uri.append(asciiString(entry.pointee.d.uniformResourceIdentifier))
+            case GEN_EMAIL: email.append(asciiString(entry.pointee.d.rfc822Name))
             case GEN_IPADD:
                 if let text = ipText(entry.pointee.d.iPAddress) { ip.append(text) }
             default: continue
             }
         }
-        return (dns, ip, uri)
+        return (dns, ip, uri, email)
     }
 
     /// DER encoding of a certificate (`i2d_X509`); empty if OpenSSL cannot encode it.
@@ -197,7 +198,7 @@ enum X509Inspector {
             notBefore: before.iso8601, notAfter: after.iso8601,
             notBeforeEpochSeconds: before.epochSeconds, notAfterEpochSeconds: after.epochSeconds,
             signatureAlgorithm: signatureAlgorithmName(x), keyDescription: key, chainLength: chainLength,
-            certificateDER: der(x), presentedChainDER: ders(presentedChain)
+            certificateDER: der(x), presentedChainDER: ders(presentedChain), emailAddresses: sans.email
         )
     }
 

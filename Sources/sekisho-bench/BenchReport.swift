@@ -172,9 +172,10 @@ struct BenchReport: Codable {
 
     static func bytes(_ value: Int) -> String {
         let v = Double(value)
-        if v >= 1 << 30 { return String(format: "%.2f GiB", v / Double(1 << 30)) }
-        if v >= 1 << 20 { return String(format: "%.1f MiB", v / Double(1 << 20)) }
-        if v >= 1 << 10 { return String(format: "%.1f KiB", v / Double(1 << 10)) }
+        let kib = 1_024.0, mib = kib * kib, gib = mib * kib
+        if v >= gib { return String(format: "%.2f GiB", v / gib) }
+        if v >= mib { return String(format: "%.1f MiB", v / mib) }
+        if v >= kib { return String(format: "%.1f KiB", v / kib) }
         return "\(value) B"
     }
 }

@@ -16,8 +16,9 @@ import SekishoTLS
 /// Every callback of an old connection is fenced off by `generation`, which each close bumps: a
 /// handler that closed the connection (an error, the end of an operation) returns at once.
 ///
-/// Confined to `context.loop` (not `Sendable`; reached only through its loop's handlers).
-final class BenchSlot {
+/// `@unchecked Sendable`: confined to `context.loop`; every method runs on its queue (socket
+/// and timer handlers are delivered there, and retries are scheduled there).
+final class BenchSlot: @unchecked Sendable {
     enum Phase {
         /// No connection, nothing scheduled.
         case idle
@@ -211,7 +212,7 @@ final class BenchSlot {
         }
         self.socket = socket
         phase = .connecting
-        if context.pastWarmup { context.stats.connectionsOpened += 1 }
+        if control.isAfterWarmup(now) { context.stats.connectionsOpened += 1 }
         // The socket drops these closures in close(), which breaks the cycle.
         socket.onWritable = { [self] in writable() }
         socket.onReadable = { [self] in readable() }

@@ -48,6 +48,7 @@ final class LoopContext: @unchecked Sendable {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.uploadChunkBytes, alignment: 16)
         for i in 0..<chunk.count { chunk[i] = UInt8(truncatingIfNeeded: i &* 131 &+ 7) }
         uploadChunk = UnsafeRawBufferPointer(chunk)
+        pastWarmup = plan.warmupNanoseconds == 0
         if case .idle(let concurrent) = plan.workload {
             handshakeBudget = max(1, concurrent / plan.loops)
         } else {

@@ -14,9 +14,10 @@ final class RunControl: Sendable {
     /// runs). Lowered by an early stop (SIGINT).
     private let measureEndNanos: Atomic<UInt64>
     private let stopping = Atomic<Bool>(false)
-    /// Operations that may still start in the measured part of a `--requests` run; nil for
-    /// duration runs.
-    private let tokens: Atomic<Int>?
+    /// Operations that may still start in the measured part of a `--requests` run (unused in
+    /// duration runs).
+    private let tokens: Atomic<Int>
+    private let usesTokens: Bool
     /// Connection slots not finished yet; the run is over when this reaches zero.
     let liveSlots: Atomic<Int>
 
@@ -34,7 +35,8 @@ final class RunControl: Sendable {
         } else {
             measureEndNanos = Atomic(UInt64.max)
         }
-        tokens = plan.requests.map { Atomic($0) }
+        tokens = Atomic(plan.requests ?? 0)
+        usesTokens = plan.requests != nil
         liveSlots = Atomic(plan.connections)
     }
 
@@ -72,7 +74,7 @@ final class RunControl: Sendable {
 
     func admit(now: MonotonicInstant) -> Admission {
         if isStopping { return .refused }
-        guard let tokens else { return .admitted }
+        guard usesTokens else { return .admitted }
         if now < warmupEnd { return .admitted }
         let before = tokens.subtract(1, ordering: .relaxed).oldValue
         if before <= 0 {
@@ -85,7 +87,7 @@ final class RunControl: Sendable {
 
     /// Whether an operation (without a token) that completed at `end` is in the window.
     func isMeasured(end: MonotonicInstant) -> Bool {
-        guard tokens == nil else { return false }
+        guard !usesTokens else { return false }
         return end >= warmupEnd && end.nanoseconds <= measureEndNanos.load(ordering: .relaxed)
     }
 

@@ -23,6 +23,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds to let open connections finish after SIGTERM/SIGINT.")
     var drainSeconds: Int = 10
 
+    @Option(name: .long, help: "Seconds between checks of the client CA and CRL files (a change reloads, as SIGHUP does); 0 = off.")
+    var trustPollSeconds: Int = 10
+
     func run() throws {
         let proxyConfig = try loadConfigOrExit(config)
         let format: SekishoLogHandler.Format = proxyConfig.log.format == .json ? .json : .text
@@ -65,7 +68,15 @@ struct RunCommand: ParsableCommand {
                 }
             }
         }
-        withExtendedLifetime(watcher) {
+        // Client trust: a changed client CA or CRL file reloads through the SIGHUP path.
+        let trustFiles = trustPollSeconds > 0
+            ? TrustFileWatcher(server: server, interval: .seconds(trustPollSeconds), logger: logger) { changed in
+                logger.notice("trust_files_changed", metadata: ["event": "trust_files_changed", "component": "config", "files": "\(changed.joined(separator: ","))"])
+                controlQueue.async { reload(server: server, configPath: configPath, levelControl: levelControl, logger: logger) }
+            }
+            : nil
+        trustFiles?.start()
+        withExtendedLifetime((watcher, trustFiles)) {
             dispatchMain()
         }
     }

@@ -155,7 +155,7 @@ final class ConfigRejectionTests: XCTestCase {
             ("1m30s", "'1m30s' is not a duration: \(hint)"),
             ("1__0s", "'1__0s' is not a duration: \(hint)"),
             ("_10s", "'_10s' is not a duration: \(hint)"),
-            ("10d", "'10d' is not a duration: \(hint)"),
+            ("10w", "'10w' is not a duration: \(hint)"),  // `d` (days) is a unit: ClientTrustConfigTests
             ("s", "'s' is not a duration: \(hint)"),
             ("''", "'' is not a duration: \(hint)"),
             ("99999999999999999h", "'99999999999999999h' is too large"),

@@ -30,8 +30,12 @@ final class ExampleConfigTests: XCTestCase {
         XCTAssertEqual(config.log, LogSettings(level: .info, format: .text))
         XCTAssertEqual(config.listeners.map(\.name), ["main-v4", "main-v6"])
         XCTAssertEqual(config.listeners.map(\.listen.description), ["127.0.0.1:8443", "[::1]:8443"])
-        XCTAssertEqual(config.upstreams.map(\.name), ["backend"])
+        XCTAssertEqual(config.upstreams.map(\.name), ["backend", "records"])
         XCTAssertEqual(config.upstream(named: "backend")?.servers.map(\.description), ["127.0.0.1:8080"])
+        // The HTTP keys are written out at their defaults (hsts excepted, which is off by default).
+        XCTAssertEqual(config.upstream(named: "backend")?.protocol, .http1)
+        XCTAssertEqual(config.upstream(named: "backend")?.http, UpstreamHTTPSettings.defaults)
+        XCTAssertEqual(config.accessLog, AccessLogSettings.defaults)
 
         for listener in config.listeners {
             XCTAssertEqual(listener.upstreamName, "backend")
@@ -52,6 +56,18 @@ final class ExampleConfigTests: XCTestCase {
             XCTAssertEqual(listener.maxConnections, ConfigDefaults.maxConnections)
             XCTAssertEqual(listener.handshakeTimeout, ConfigDefaults.handshakeTimeout)
             XCTAssertEqual(listener.idleTimeout, ConfigDefaults.idleTimeout)
+            XCTAssertEqual(listener.routes, [
+                RouteConfig(host: nil, pathPrefix: "/records/", upstreamName: "records"),
+                RouteConfig(host: "records.localhost", pathPrefix: nil, upstreamName: "records"),
+            ])
+            XCTAssertEqual(listener.http.identityHeaders, IdentityHeaderSettings.defaults)
+            XCTAssertEqual(listener.http.forwarded, ForwardedSettings.defaults)
+            XCTAssertEqual(listener.http.hsts, HSTSSettings(maxAgeSeconds: 31_536_000, includeSubdomains: false, preload: false))
+            XCTAssertEqual(listener.http.maxRequestLineBytes, ConfigDefaults.maxRequestLineBytes)
+            XCTAssertEqual(listener.http.maxHeaderBytes, ConfigDefaults.maxHeaderBytes)
+            XCTAssertEqual(listener.http.maxHeaderCount, ConfigDefaults.maxHeaderCount)
+            XCTAssertEqual(listener.http.headerTimeout, ConfigDefaults.headerTimeout)
+            XCTAssertNil(listener.http.maxRequestBodyBytes)
         }
     }
 

@@ -1,0 +1,380 @@
+import Logging
+import SekishoCore
+import SekishoHTTP1
+import SekishoIO
+
+/// The request half: decrypting, parsing (zero-copy: body ranges point into the loop's
+/// plaintext scratch), routing, and forwarding heads and bodies upstream.
+extension HTTP1ProxyConnection {
+    /// Whether the parser may consume more request bytes now. Between requests: yes (unless
+    /// draining). During an exchange: only the current request's own bytes, once its head is
+    /// on its way upstream, while the upstream keeps up; never the next request's
+    /// (pipelining: it waits until this response is complete).
+    var wantsRequestBytes: Bool {
+        guard case .open = phase else { return false }
+        guard let exchange else { return !draining }
+        if exchange.requestComplete { return false }
+        if !exchange.hasBody { return true }  // only `.end` is left, without any byte
+        if exchange.respondedLocally { return false }
+        return exchange.headSent && exchange.toUpstream.readableBytes < bufferBudget
+    }
+
+    /// Reads and parses client input as far as the state allows, then sets read interest.
+    ///
+    /// Read interest is switched off only when the socket reported input that cannot be taken
+    /// now (`fromReadable`), not each time a request completes: a client that waits for its
+    /// response sends nothing, and every resume of a Dispatch source costs a wake-up of
+    /// Dispatch's event thread.
+    func pumpClient(fromReadable: Bool = false) {
+        guard case .open = phase, !processingRequest else { return }
+        var socketReads = 0
+        while case .open = phase {
+            guard wantsRequestBytes else {
+                if fromReadable { front.socket.setReadInterest(false) }
+                return
+            }
+            if !pendingRequest.isEmpty || parserOwesCall {
+                // Moved out while it is parsed: the handlers called from parsing may close the
+                // connection, which clears `pendingRequest`.
+                var pending = pendingRequest
+                pendingRequest = ByteBuffer()
+                let consumed = pending.withReadableBytes { processRequestBytes($0) }
+                guard case .open = phase else { return }
+                pending.consume(consumed)
+                pendingRequest = pending
+                if !pendingRequest.isEmpty || parserOwesCall { continue }
+            }
+            if clientInputEnded {
+                clientFinishedSending()
+                return
+            }
+            switch front.tls.readPlaintext(into: scratch.plaintext) {
+            case .bytes(let n):
+                let chunk = UnsafeRawBufferPointer(rebasing: scratch.plaintext[..<n])
+                let consumed = processRequestBytes(chunk)
+                guard case .open = phase else { return }
+                if consumed < n {
+                    pendingRequest.append(UnsafeRawBufferPointer(rebasing: chunk[consumed...]))
+                }
+            case .needsInput:
+                // Reading may have produced TLS output (a KeyUpdate reply, a ticket).
+                guard flushClient() else { return }
+                if socketReads == 16 {
+                    // Fairness: let the other connections of this loop run, then continue.
+                    loop.execute { [self] in pumpClient() }
+                    return
+                }
+                socketReads += 1
+                switch front.readIntoTLS() {
+                case .gotBytes:
+                    continue
+                case .wouldBlock:
+                    front.socket.setReadInterest(true)
+                    armTimer()
+                    return
+                case .endOfFile:
+                    // FIN without close_notify: a truncation (routine for browsers).
+                    clientInputEnded = true
+                case .failed(let error):
+                    abort(reason: "client_io_error", detail: "\(error)", level: error.isPeerReset ? .info : .warning)
+                    return
+                }
+            case .closed:
+                clientInputEnded = true
+            case .failed(let error):
+                abort(reason: "tls_error", detail: "\(error)", level: .info)
+                return
+            }
+        }
+    }
+
+    /// Parses `buffer` from its start, acting on each event, for as long as the state wants
+    /// request bytes. Returns how many bytes were consumed; the caller keeps the rest.
+    func processRequestBytes(_ buffer: UnsafeRawBufferPointer) -> Int {
+        processingRequest = true
+        defer { processingRequest = false }
+        var offset = 0
+        while wantsRequestBytes {
+            let step: HTTP1ParseStep<HTTP1RequestEvent>
+            do {
+                step = try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
+            } catch {
+                requestFailed(error)
+                return offset
+            }
+            let base = offset
+            offset += step.consumed
+            countRequestBytes(step.consumed)
+            guard let event = step.event else {
+                parserOwesCall = false
+                noteHeadProgress()
+                return offset
+            }
+            parserOwesCall = true
+            // One method per event: keeps the optional `exchange` out of this loop (a release
+            // build of Swift 6.3 miscompiled borrows of it here).
+            switch event {
+            case .head(let head):
+                startExchange(head)
+            case .body(let range):
+                forwardBodyOfCurrentRequest(UnsafeRawBufferPointer(rebasing: buffer[(base + range.lowerBound)..<(base + range.upperBound)]))
+            case .end(let trailers):
+                finishCurrentRequest(trailers: trailers)
+            }
+        }
+        return offset
+    }
+
+    private func countRequestBytes(_ count: Int) {
+        if let exchange {
+            exchange.bytesIn += count
+        } else {
+            bytesBeforeExchange += count
+        }
+    }
+
+    /// The first bytes of a request head arrived: the header timeout starts.
+    private func noteHeadProgress() {
+        guard exchange == nil, headStartedAt == nil, !parser.isIdle else { return }
+        headStartedAt = .now()
+        armTimer()
+    }
+
+    private func forwardBodyOfCurrentRequest(_ bytes: UnsafeRawBufferPointer) {
+        guard let exchange else { preconditionFailure("request body outside an exchange") }
+        forwardBody(exchange, bytes)
+    }
+
+    private func finishCurrentRequest(trailers: HTTP1Fields) {
+        guard let exchange else { preconditionFailure("request end outside an exchange") }
+        finishRequest(exchange, trailers: trailers)
+    }
+
+    /// The client will send nothing more (FIN or close_notify).
+    func clientFinishedSending() {
+        do {
+            try parser.eof()
+        } catch {
+            // Mid-message: mid-head gets no answer (there is no request to answer), a cut body
+            // means the upstream got a partial request.
+            if let exchange {
+                exchange.dropUpstream()
+                if exchange.responseStarted {
+                    abort(reason: "client_gone", detail: "the client closed in the middle of its request", level: .info, reset: true)
+                    return
+                }
+                exchange.error = "client_gone"
+                logAccess(exchange)
+                self.exchange = nil
+            }
+            beginClose()
+            return
+        }
+        // Between requests, or after a complete request: finish the response in hand, then close.
+        if let exchange {
+            exchange.closeClientAfter = true
+            front.socket.setReadInterest(false)
+        } else {
+            beginClose()
+        }
+    }
+
+    // MARK: Head
+
+    func startExchange(_ head: HTTP1RequestHead) {
+        headStartedAt = nil
+        let hostName = (head.headers.first(named: "Host") ?? head.authority).map(RequestAuthority.hostName)
+        let upstreamName = http.router.upstream(host: hostName, target: head.originFormTarget)
+        guard let upstream = http.upstreams[upstreamName] else {
+            // The validator checks every route's upstream; reaching this is a sekisho bug.
+            preconditionFailure("route to upstream '\(upstreamName)' which the generation does not have")
+        }
+        let exchange = HTTP1Exchange(request: head, upstream: upstream, hostName: hostName, now: .now())
+        exchange.bytesIn = bytesBeforeExchange
+        bytesBeforeExchange = 0
+        exchange.closeClientAfter = !head.keepAlive || draining
+        self.exchange = exchange
+
+        guard RequestAuthority.agrees(sni: front.tls.serverName, host: hostName) else {
+            logger.info("misdirected_request", metadata: [
+                "event": "request_refused", "component": "h1", "reason": "misdirected_request",
+                "sni": "\(front.tls.serverName ?? "-")", "host": "\(hostName ?? "-")",
+            ])
+            respondLocally(exchange, ProxyError(.misdirected))
+            return
+        }
+        guard let context = requestContext else { preconditionFailure("request before the handshake completed") }
+        let (forwarded, encoding) = HTTP1Forwarding.upstreamRequest(head, context: context)
+        do {
+            try HTTP1Serializer.writeRequestHead(forwarded, into: &exchange.forwardedHead)
+        } catch {
+            respondLocally(exchange, ProxyError(.serialization("\(error)")))
+            return
+        }
+        exchange.requestEncoding = encoding
+        acquireUpstream(exchange, fresh: false)
+    }
+
+    // MARK: Body
+
+    /// Forwards one piece of request body, re-framed for the upstream.
+    func forwardBody(_ exchange: HTTP1Exchange, _ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        exchange.bodyBytesForwarded += bytes.count
+        // From here on the request cannot be replayed: the bytes are not kept.
+        exchange.forwardedHead = []
+        switch exchange.requestEncoding {
+        case .chunked:
+            forEachChunk(of: bytes) { framed in writeUpstream(exchange, framed) }
+        case .contentLength, .untilClose, .none:
+            _ = writeUpstream(exchange, bytes)
+        }
+    }
+
+    /// Frames `bytes` as chunks in the loop's staging buffer (header, data and CRLF together,
+    /// so each goes out in one write) and hands each to `body`; stops when it returns false.
+    func forEachChunk(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        let staging = scratch.staging
+        // Room for the size line (up to 16 hex digits + CRLF) and the trailing CRLF.
+        let maxData = staging.count - 20
+        var offset = 0
+        while offset < bytes.count {
+            let n = min(maxData, bytes.count - offset)
+            var header: [UInt8] = []
+            HTTP1Serializer.writeChunkHeader(size: n, into: &header)
+            var used = 0
+            for byte in header {
+                staging[used] = byte
+                used += 1
+            }
+            UnsafeMutableRawBufferPointer(rebasing: staging[used..<(used + n)])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
+            used += n
+            staging[used] = 0x0D
+            staging[used + 1] = 0x0A
+            used += 2
+            guard body(UnsafeRawBufferPointer(rebasing: staging[..<used])) else { return }
+            offset += n
+        }
+    }
+
+    func finishRequest(_ exchange: HTTP1Exchange, trailers: HTTP1Fields) {
+        exchange.requestComplete = true
+        if exchange.requestEncoding == .chunked, !exchange.respondedLocally {
+            var last: [UInt8] = []
+            do {
+                try HTTP1Serializer.writeLastChunk(
+                    trailers: HTTP1Forwarding.upstreamTrailers(trailers, identity: http.identity), into: &last)
+            } catch {
+                // Trailer values passed the parser, so they serialize; drop them if not.
+                last = Array("0\r\n\r\n".utf8)
+            }
+            guard writeUpstream(exchange, last) else { return }
+        }
+        // The response timeout runs from here.
+        exchange.lastUpstreamProgress = .now()
+        if exchange.responseComplete {
+            finishExchange(exchange)
+        } else {
+            armTimer()
+        }
+    }
+
+    // MARK: Writing upstream
+
+    /// Writes request bytes to the upstream; what the socket does not take is parked in
+    /// `toUpstream` (order kept). Returns false if the exchange failed.
+    @discardableResult
+    func writeUpstream(_ exchange: HTTP1Exchange, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let connection = exchange.connection else { return false }
+        if !exchange.toUpstream.isEmpty {
+            exchange.toUpstream.append(bytes)
+            return true
+        }
+        do {
+            let written = try connection.socket.write(bytes) ?? 0
+            if written < bytes.count {
+                exchange.toUpstream.append(UnsafeRawBufferPointer(rebasing: bytes[written...]))
+                connection.socket.setWriteInterest(true)
+            }
+            return true
+        } catch {
+            upstreamFailed(exchange, ProxyError(.upstreamIO(error)))
+            return false
+        }
+    }
+
+    @discardableResult
+    func writeUpstream(_ exchange: HTTP1Exchange, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { writeUpstream(exchange, $0) }
+    }
+
+    func upstreamWritable() {
+        guard case .open = phase, let exchange, let connection = exchange.connection else { return }
+        while !exchange.toUpstream.isEmpty {
+            let written: Int?
+            do {
+                written = try exchange.toUpstream.withReadableBytes { try connection.socket.write($0) }
+            } catch let error as SyscallError {
+                upstreamFailed(exchange, ProxyError(.upstreamIO(error)))
+                return
+            } catch {
+                preconditionFailure("Socket.write throws only SyscallError")
+            }
+            guard let written, written > 0 else { return }
+            exchange.toUpstream.consume(written)
+        }
+        connection.socket.setWriteInterest(false)
+        // The budget has room again: read the client.
+        if !exchange.requestComplete { pumpClient() }
+    }
+
+    // MARK: Failures of the request
+
+    /// The request parser refused the input.
+    func requestFailed(_ error: HTTP1ParseError) {
+        let proxyError = ProxyError(.invalidRequest(error))
+        logger.info("request_refused", metadata: [
+            "event": "request_refused", "component": "h1", "reason": "\(proxyError.reason)",
+            "detail": "\(error)", "status": "\(error.status)",
+        ])
+        if let exchange {
+            // A body that breaks the rules: the upstream has a partial request, so its
+            // connection goes too.
+            exchange.dropUpstream()
+            if exchange.responseStarted {
+                exchange.error = proxyError.reason
+                abort(reason: proxyError.reason, detail: "\(error)", level: .info, reset: true)
+                return
+            }
+            exchange.closeClientAfter = true
+            respondLocally(exchange, proxyError)
+            return
+        }
+        // A refused head: answer with its status and close (the parser never re-synchronises).
+        var record = accessRecordBase()
+        record.status = error.status
+        record.bytesIn = bytesBeforeExchange
+        record.error = proxyError.reason
+        let response = HTTP1Forwarding.localResponse(status: error.status, closes: true, isHead: false, hsts: http.settings.hsts)
+        record.bytesOut = response.count
+        http.accessLog.write(record)
+        guard sendToClient(response), flushClient() else { return }
+        beginClose()
+    }
+
+    func headerTimedOut() {
+        logger.info("request_header_timeout", metadata: [
+            "event": "request_refused", "component": "h1", "reason": "request_header_timeout",
+        ])
+        var record = accessRecordBase()
+        record.status = 408
+        record.bytesIn = bytesBeforeExchange
+        record.error = "request_header_timeout"
+        let response = HTTP1Forwarding.localResponse(status: 408, closes: true, isHead: false, hsts: http.settings.hsts)
+        record.bytesOut = response.count
+        http.accessLog.write(record)
+        guard sendToClient(response), flushClient() else { return }
+        beginClose()
+    }
+}

@@ -1,0 +1,382 @@
+import Logging
+import SekishoConfig
+import SekishoCore
+import SekishoHTTP1
+import SekishoIO
+import SekishoTLS
+
+/// One client connection in `protocol: http1` mode: mutual TLS toward the client, every request
+/// parsed strictly (`HTTP1RequestParser`), re-framed and forwarded over a pooled keep-alive
+/// connection with the client's identity in headers, and every response parsed strictly
+/// (`HTTP1ResponseParser`) on its way back.
+///
+/// Lifecycle: `handshaking → open → closing → closed`. In `open`, requests are handled one at
+/// a time, in order: bytes of a pipelined next request stay unparsed (and the client unread)
+/// until the current response is complete, so responses can never be reordered or mixed.
+///
+/// Backpressure, per direction, with `buffer_bytes = B` (the same budget as tcp mode):
+/// - client → upstream: body bytes the upstream did not accept park in the exchange's
+///   `toUpstream`; at B the client is no longer read. Decrypted bytes not yet parsed
+///   (`pendingRequest`) are at most one TLS read (64 KiB), since nothing more is decrypted
+///   before they are used.
+/// - upstream → client: ciphertext the client did not accept parks in the front end's backlog;
+///   at B the upstream is no longer read (and its response timeout is paused).
+/// Bodies are never buffered whole; a busy connection stays under 2·B + ~260 KiB (B per
+/// direction, one TLS read, one upstream read, OpenSSL's record buffers).
+///
+/// Errors follow `FailurePolicy`: 502/504/4xx answered by sekisho while nothing of a response
+/// was sent, a silent retry on a fresh connection for an idempotent request that failed on a
+/// reused one before any response byte, and a cut connection (RST, no close_notify) once a
+/// response is under way, so a client never takes a truncated body for a complete one.
+///
+/// `@unchecked Sendable`: confined to `loop.queue`; every handler runs there.
+final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
+    enum Phase {
+        case handshaking
+        case open
+        /// close_notify sent; flushing, then half-closed and discarding input until the client
+        /// closes or a short linger passes (so unread input cannot turn our FIN into an RST
+        /// that destroys the last response in flight).
+        case closing(writeShut: Bool)
+        case closed
+    }
+
+    let id: ConnectionID
+    let loop: EventLoop
+    let scratch: LoopScratch
+    let resources: LoopResources
+    let front: TLSFrontEnd
+    let generation: ListenerGeneration
+    let http: HTTPListenerGeneration
+    let tracker: ConnectionTracker
+    var logger: Logger
+    let timer: LoopTimer
+    let bufferBudget: Int
+
+    var phase: Phase = .handshaking
+    var parser: HTTP1RequestParser
+    /// Decrypted request bytes not parsed yet (a pipelined request, or bytes held back while
+    /// the upstream is slow).
+    var pendingRequest = ByteBuffer()
+    /// The parser returned an event the last time it ran, so it may have another one without
+    /// further input (e.g. `.end` right after the head of a body-less request).
+    var parserOwesCall = false
+    /// Set while `processRequestBytes` runs, so that nothing re-enters it.
+    var processingRequest = false
+    var exchange: HTTP1Exchange?
+    /// Request bytes consumed since the last exchange began (the next head, for `bytes_in`).
+    var bytesBeforeExchange = 0
+    /// First byte of a request head that is not complete yet (header timeout).
+    var headStartedAt: MonotonicInstant?
+    /// The client sent close_notify or FIN.
+    var clientInputEnded = false
+    var draining = false
+    var armedFor: MonotonicInstant?
+    var closingDeadline: MonotonicInstant?
+
+    // Fixed once the handshake completes.
+    var peer: PeerIdentity?
+    var requestContext: HTTP1Forwarding.RequestContext?
+    var tlsVersion: String?
+    var cipher: String?
+    let clientAddress: String
+
+    init(
+        id: ConnectionID,
+        accepted: AcceptedSocket,
+        resources: LoopResources,
+        generation: ListenerGeneration,
+        http: HTTPListenerGeneration,
+        tracker: ConnectionTracker,
+        logger: Logger
+    ) {
+        self.id = id
+        self.loop = resources.loop
+        self.resources = resources
+        self.scratch = resources.scratch
+        self.front = TLSFrontEnd(accepted: accepted, loop: resources.loop, context: generation.tls, scratch: resources.scratch, trust: generation.trust)
+        self.generation = generation
+        self.http = http
+        self.tracker = tracker
+        self.timer = resources.loop.makeTimer()
+        self.bufferBudget = generation.config.bufferBytes
+        self.parser = HTTP1RequestParser(limits: http.parserLimits, policy: http.parserPolicy)
+        self.clientAddress = "\(accepted.remote)"
+        var logger = logger
+        logger[metadataKey: "conn"] = "\(id)"
+        logger[metadataKey: "peer"] = "\(accepted.remote)"
+        logger[metadataKey: "listener"] = "\(generation.config.name)"
+        self.logger = logger
+    }
+
+    // MARK: Start and handshake
+
+    func start() {
+        loop.assertInLoop()
+        resources.register(self)
+        front.socket.onReadable = { [unowned self] in self.clientReadable() }
+        front.socket.onWritable = { [unowned self] in self.clientWritable() }
+        front.socket.setReadInterest(true)
+        armTimer()
+    }
+
+    private func clientReadable() {
+        switch phase {
+        case .handshaking:
+            switch front.handshakeReadable(logger: logger, tracker: tracker) {
+            case .inProgress: break
+            case .established(let peer): established(peer)
+            case .ended: close()
+            }
+        case .open:
+            pumpClient(fromReadable: true)
+        case .closing:
+            discardClientInput()
+        case .closed:
+            break
+        }
+    }
+
+    private func established(_ peer: PeerIdentity?) {
+        phase = .open
+        self.peer = peer
+        tlsVersion = front.tls.negotiatedVersion
+        cipher = front.tls.cipherSuiteName
+        let remote = front.socket.remoteAddress
+        requestContext = HTTP1Forwarding.RequestContext(
+            clientIP: remote?.host ?? "unknown",
+            clientIsIPv6: remote?.family == .ipv6,
+            forwarded: http.settings.forwarded,
+            identity: http.identity,
+            identityFields: http.identity.fields(for: peer),
+            fallbackHost: front.tls.serverName ?? front.socket.localAddress?.description ?? generation.config.listen.description
+        )
+        if draining {
+            beginClose()
+            return
+        }
+        armTimer()
+        // The first request may have arrived in the same flight as the client's Finished.
+        pumpClient()
+    }
+
+    private func clientWritable() {
+        switch phase {
+        case .open:
+            guard flushClient() else { return }
+            guard front.isFlushed else { return }
+            if let exchange, exchange.pausedForClient {
+                pumpUpstream()
+            }
+        case .closing(let writeShut):
+            guard flushClient() else { return }
+            if front.isFlushed, !writeShut { shutClientWrite() }
+        case .handshaking:
+            _ = try? front.flush()
+        case .closed:
+            break
+        }
+    }
+
+    /// Moves ciphertext toward the client. Returns false if the connection was aborted.
+    @discardableResult
+    func flushClient() -> Bool {
+        do {
+            try front.flush()
+            return true
+        } catch {
+            abort(reason: "client_io_error", detail: "\(error)", level: error.isPeerReset ? .info : .warning)
+            return false
+        }
+    }
+
+    /// Encrypts plaintext for the client (flush separately). Returns false if aborted.
+    func sendToClient(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        do {
+            try front.encrypt(bytes)
+            exchange?.bytesOut += bytes.count
+            return true
+        } catch {
+            abort(reason: "tls_error", detail: "\(error)", level: .warning)
+            return false
+        }
+    }
+
+    func sendToClient(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { sendToClient($0) }
+    }
+
+    // MARK: Drain and close
+
+    func beginDrain() {
+        loop.assertInLoop()
+        draining = true
+        switch phase {
+        case .open:
+            if let exchange {
+                exchange.closeClientAfter = true
+            } else {
+                beginClose()
+            }
+        case .handshaking, .closing, .closed:
+            break
+        }
+    }
+
+    /// Graceful close: close_notify, flush, half-close, then discard input until the client
+    /// closes (or a short linger passes).
+    func beginClose() {
+        guard case .open = phase else { return }
+        phase = .closing(writeShut: false)
+        if let exchange {
+            exchange.dropUpstream()
+            self.exchange = nil
+        }
+        pendingRequest.removeAll()
+        front.tls.shutdown()
+        guard flushClient() else { return }
+        front.socket.setReadInterest(true)
+        if front.isFlushed { shutClientWrite() }
+        armTimer()
+    }
+
+    private func shutClientWrite() {
+        phase = .closing(writeShut: true)
+        front.socket.shutdownWrite()
+        // A client that keeps sending gets two seconds, then an RST does not matter any more:
+        // everything we sent has been sent.
+        closingDeadline = MonotonicInstant.now().adding(.seconds(2))
+        armedFor = nil
+        armTimer()
+    }
+
+    private func discardClientInput() {
+        for _ in 0..<16 {
+            do {
+                switch try front.socket.read(into: scratch.inbound) {
+                case .bytes: continue
+                case .wouldBlock: return
+                case .endOfFile:
+                    close()
+                    return
+                }
+            } catch {
+                close()
+                return
+            }
+        }
+    }
+
+    /// Ends the connection at once. With `reset`, the client sees an RST and no close_notify:
+    /// used when a response is cut short, so that it cannot pass for a complete one.
+    func abort(reason: String, detail: String, level: Logger.Level, reset: Bool = false) {
+        guard !isClosed else { return }
+        logger.log(level: level, "connection_aborted", metadata: [
+            "event": "connection_aborted", "component": "h1", "reason": "\(reason)", "detail": "\(detail)",
+            "bytes_in": "\(front.bytesIn)", "bytes_out": "\(front.bytesOut)",
+        ])
+        if let exchange {
+            exchange.error = exchange.error ?? reason
+            logAccess(exchange)
+        }
+        if reset { front.socket.abortOnClose() }
+        close()
+    }
+
+    var isClosed: Bool {
+        if case .closed = phase { return true }
+        return false
+    }
+
+    func close() {
+        if isClosed { return }
+        phase = .closed
+        timer.cancel()
+        exchange?.dropUpstream()
+        exchange = nil
+        front.close()
+        pendingRequest.removeAll()
+        tracker.connectionClosed()
+        resources.unregister(self)
+    }
+
+    // MARK: Timers
+
+    /// The nearest deadline of the current state (STYLE: deadlines live in the state machine,
+    /// one timer is armed for the nearest).
+    private func nextDeadline() -> MonotonicInstant? {
+        let config = generation.config
+        switch phase {
+        case .handshaking:
+            return front.acceptedAt.adding(config.handshakeTimeout)
+        case .open:
+            guard let exchange else {
+                if let headStartedAt { return headStartedAt.adding(http.settings.headerTimeout) }
+                return front.lastActivity.adding(config.idleTimeout)
+            }
+            var nearest = max(front.lastActivity, exchange.lastUpstreamProgress).adding(config.idleTimeout)
+            if let connecting = exchange.connecting { nearest = min(nearest, connecting.deadline) }
+            if exchange.waitingForUpstream {
+                nearest = min(nearest, exchange.lastUpstreamProgress.adding(exchange.upstream.config.http.responseTimeout))
+            }
+            return nearest
+        case .closing(let writeShut):
+            if writeShut, let closingDeadline { return closingDeadline }
+            return front.lastActivity.adding(config.idleTimeout)
+        case .closed:
+            return nil
+        }
+    }
+
+    /// Arms the timer if the nearest deadline is earlier than the one armed. A deadline that
+    /// moved later (activity) is noticed when the timer fires and re-armed then, so busy
+    /// connections do not re-arm a Dispatch timer on every read.
+    func armTimer() {
+        guard let deadline = nextDeadline() else { return }
+        if let armedFor, armedFor <= deadline { return }
+        armedFor = deadline
+        timer.schedule(at: deadline) { [unowned self] in self.timerFired() }
+    }
+
+    private func timerFired() {
+        armedFor = nil
+        let now = MonotonicInstant.now()
+        let config = generation.config
+        switch phase {
+        case .handshaking:
+            if now >= front.acceptedAt.adding(config.handshakeTimeout) {
+                front.logHandshakeTimeout(logger)
+                close()
+                return
+            }
+        case .open:
+            if let exchange {
+                if let connecting = exchange.connecting, now >= connecting.deadline {
+                    connectTimedOut(exchange)
+                } else if exchange.waitingForUpstream,
+                          now >= exchange.lastUpstreamProgress.adding(exchange.upstream.config.http.responseTimeout) {
+                    upstreamFailed(exchange, ProxyError(.responseTimeout))
+                } else if now >= max(front.lastActivity, exchange.lastUpstreamProgress).adding(config.idleTimeout) {
+                    abort(reason: "idle_timeout", detail: "no traffic for \(config.idleTimeout)", level: .info)
+                    return
+                }
+            } else if let headStartedAt {
+                if now >= headStartedAt.adding(http.settings.headerTimeout) {
+                    headerTimedOut()
+                }
+            } else if now >= front.lastActivity.adding(config.idleTimeout) {
+                logger.debug("keepalive_timeout", metadata: ["event": "keepalive_timeout", "component": "h1"])
+                beginClose()
+            }
+        case .closing(let writeShut):
+            let deadline = writeShut ? (closingDeadline ?? now) : front.lastActivity.adding(config.idleTimeout)
+            if now >= deadline {
+                close()
+                return
+            }
+        case .closed:
+            return
+        }
+        armTimer()
+    }
+}
