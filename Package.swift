@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "SekishoConfigTests", dependencies: ["SekishoConfig", "SekishoCore"]),
         .testTarget(
             name: "SekishoProxyTests",
-            dependencies: ["SekishoProxy", "SekishoConfig", "SekishoIO", "SekishoTLS", "SekishoCore"]
+            dependencies: ["SekishoProxy", "SekishoConfig", "SekishoIO", "SekishoTLS", "SekishoHTTP1", "SekishoCore"]
         ),
         .testTarget(name: "SekishoIntegrationTests", dependencies: ["SekishoCore"]),
     ]

@@ -21,7 +21,7 @@ public struct ProxyConfig: Sendable, Equatable {
     public let listeners: [ListenerConfig]
     /// Every declared upstream, used or not.
     public let upstreams: [UpstreamConfig]
-    /// One line per HTTP request (`access_log`; restart-only).
+    /// One line per HTTP request (`access_log`; reload-safe).
     public let accessLog: AccessLogSettings
     /// Handshake forensics records and the client inventory (`forensics`; restart-only).
     public let forensics: ForensicsConfig

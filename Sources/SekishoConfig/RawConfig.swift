@@ -14,7 +14,7 @@ import Yams
 /// - `log` (`RawLogSettings`)
 /// - `listeners` (list of `RawListener`, required, at least one)
 /// - `upstreams` (list of `RawUpstream`, required, at least one, R)
-/// - `access_log` (`RawAccessLog`, S)
+/// - `access_log` (`RawAccessLog`, R)
 /// - `forensics` (`RawForensics`, S)
 public struct RawConfig: Decodable, Sendable, Equatable {
     public var loops: Int?

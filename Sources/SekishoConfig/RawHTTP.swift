@@ -186,7 +186,8 @@ public struct RawRoute: Decodable, Sendable, Equatable {
     }
 }
 
-/// The top-level `access_log` block (restart-only: the sink is opened once).
+/// The top-level `access_log` block (reload-safe: connections accepted after a reload use the
+/// new format and output).
 /// - `format` (text|json, default text)
 /// - `output` (stdout|stderr|off, default stdout)
 public struct RawAccessLog: Decodable, Sendable, Equatable {

@@ -145,7 +145,7 @@ extension BenchSlot {
 
     /// Sends application bytes (through the TLS session unless `--plain`). False when the
     /// connection failed (and was closed) on the way.
-    func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    func transmit(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let session else { return sendRaw(bytes) }
         var offset = 0
         while offset < bytes.count {
@@ -224,7 +224,7 @@ extension BenchSlot {
         let chunk = context.uploadChunk
         while uploadRemaining > 0 && pending.isEmpty {
             let n = min(uploadRemaining, chunk.count)
-            guard send(UnsafeRawBufferPointer(rebasing: chunk[..<n])), g == generation else { return }
+            guard transmit(UnsafeRawBufferPointer(rebasing: chunk[..<n])), g == generation else { return }
             uploadRemaining -= n
             if !inFlight.isEmpty { inFlight[inFlight.count - 1].bodyBytesSent += n }
         }

@@ -187,7 +187,7 @@ final class BenchSlot: @unchecked Sendable {
                 deadline = MonotonicInstant.now().adding(.nanoseconds(Int64(plan.timeoutNanoseconds)))
                 inFlight.append(operation)
                 parser.expectResponse(to: shape.method)
-                let sent = shape.head.withUnsafeBytes { send($0) }
+                let sent = shape.head.withUnsafeBytes { transmit($0) }
                 guard sent, g == generation else { return }
                 if shape.uploadBytes > 0 {
                     uploadRemaining = shape.uploadBytes
@@ -276,7 +276,7 @@ final class BenchSlot: @unchecked Sendable {
         switch plan.workload {
         case .handshake:
             parser.expectResponse(to: .get)
-            _ = plan.handshakeRequest.withUnsafeBytes { send($0) }
+            _ = plan.handshakeRequest.withUnsafeBytes { transmit($0) }
         case .requests(let shape):
             deadline = nil
             fillPipeline(shape)
