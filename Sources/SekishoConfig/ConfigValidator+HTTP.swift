@@ -178,8 +178,14 @@ extension ConfigValidator {
                     report("\(entryPath).upstream", "no upstream named '\(name)' (\(list))")
                 }
             }
+            // Same schema, validation and messages as `client_auth.policy`.
+            var policy: ClientPolicyConfig?
+            if let written = entry.clientPolicy {
+                policy = clientPolicy(written, at: "\(entryPath).client_policy")
+                if policy == nil { valid = false }
+            }
             guard valid, let upstream else { continue }
-            built.append(RouteConfig(host: host, pathPrefix: entry.pathPrefix, upstreamName: upstream))
+            built.append(RouteConfig(host: host, pathPrefix: entry.pathPrefix, upstreamName: upstream, clientPolicy: policy))
         }
         return built.count == raw.count ? built : nil
     }

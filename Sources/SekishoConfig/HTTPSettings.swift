@@ -156,11 +156,15 @@ public struct RouteConfig: Sendable, Equatable {
     /// `/apix`). nil matches every path.
     public let pathPrefix: String?
     public let upstreamName: String
+    /// `client_policy`: checked per request on the connection's verified client, after the
+    /// listener's own policy and deny-list passed at the handshake. nil: the route adds nothing.
+    public let clientPolicy: ClientPolicyConfig?
 
-    package init(host: String?, pathPrefix: String?, upstreamName: String) {
+    package init(host: String?, pathPrefix: String?, upstreamName: String, clientPolicy: ClientPolicyConfig? = nil) {
         self.host = host
         self.pathPrefix = pathPrefix
         self.upstreamName = upstreamName
+        self.clientPolicy = clientPolicy
     }
 }
 

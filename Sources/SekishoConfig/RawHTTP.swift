@@ -165,10 +165,13 @@ public enum RawHeaderName: Decodable, Sendable, Equatable, RawValueExpectation {
 /// - `host` (host name, IP literal or `*.suffix`; optional)
 /// - `path_prefix` (starts with `/`; optional; at least one of host and path_prefix)
 /// - `upstream` (name of an upstream with protocol http1, required)
+/// - `client_policy` (`RawClientPolicy`, the schema of `client_auth.policy`; optional): applied
+///   per request to requests this route matched, in addition to the listener's policy
 public struct RawRoute: Decodable, Sendable, Equatable {
     public var host: String?
     public var pathPrefix: String?
     public var upstream: String?
+    public var clientPolicy: RawClientPolicy?
 
     public init() {}
 
@@ -176,6 +179,7 @@ public struct RawRoute: Decodable, Sendable, Equatable {
         case host
         case pathPrefix = "path_prefix"
         case upstream
+        case clientPolicy = "client_policy"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -183,6 +187,7 @@ public struct RawRoute: Decodable, Sendable, Equatable {
         host = try c.lenient(String.self, forKey: .host)
         pathPrefix = try c.lenient(String.self, forKey: .pathPrefix)
         upstream = try c.lenient(String.self, forKey: .upstream)
+        clientPolicy = try c.lenient(RawClientPolicy.self, forKey: .clientPolicy)
     }
 }
 

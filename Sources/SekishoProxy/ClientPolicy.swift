@@ -33,7 +33,7 @@ public enum PolicyDecision: Sendable, Equatable {
 /// SHA-256); then, unless `allow_all`, every configured rule kind must match, in the order
 /// issuer, fingerprint, O, OU, CN, DNS SAN, email SAN, URI SAN, and the first that does not
 /// names the refusal. A client without a certificate passes only `allow_all`.
-public struct ClientPolicy: Sendable {
+public struct ClientPolicy: Sendable, Equatable {
     public let listener: String
     private let config: ClientPolicyConfig
     private let deniedSerials: Set<String>

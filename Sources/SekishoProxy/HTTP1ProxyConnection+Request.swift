@@ -184,7 +184,8 @@ extension HTTP1ProxyConnection {
     func startExchange(_ head: HTTP1RequestHead) {
         headStartedAt = nil
         let hostName = (head.headers.first(named: "Host") ?? head.authority).map(RequestAuthority.hostName)
-        let upstreamName = http.router.upstream(host: hostName, target: head.originFormTarget)
+        let route = http.router.route(host: hostName, target: head.originFormTarget)
+        let upstreamName = route?.upstream ?? http.router.defaultUpstream
         guard let upstream = http.upstreams[upstreamName] else {
             // The validator checks every route's upstream; reaching this is a sekisho bug.
             preconditionFailure("route to upstream '\(upstreamName)' which the generation does not have")
@@ -201,6 +202,18 @@ extension HTTP1ProxyConnection {
                 "sni": "\(front.tls.serverName ?? "-")", "host": "\(hostName ?? "-")",
             ])
             respondLocally(exchange, ProxyError(.misdirected))
+            return
+        }
+        // The route's own client policy, on top of the listener's (which passed at the
+        // handshake). A refused request is answered here and never reaches the upstream; the
+        // connection stays usable as after any local answer (closed only when a body is unread).
+        if let route, let policy = route.policy, case .deny(let rule, let detail) = policy.evaluate(peer) {
+            logger.info("request_refused", metadata: [
+                "event": "request_refused", "component": "h1", "reason": "\(rule)", "detail": "\(detail)",
+                "route": "\(route.label)", "upstream": "\(route.upstream)",
+                "subject": "\(peer?.subject ?? "-")", "sha256": "\(peer?.sha256Fingerprint ?? "-")",
+            ])
+            respondLocally(exchange, ProxyError(.policyDenied(rule: rule)))
             return
         }
         guard let context = requestContext else { preconditionFailure("request before the handshake completed") }

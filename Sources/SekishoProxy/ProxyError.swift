@@ -27,6 +27,9 @@ struct ProxyError: Error, Equatable, CustomStringConvertible {
         case invalidRequest(HTTP1ParseError)
         /// Host does not match the TLS server name (421).
         case misdirected
+        /// The matched route's `client_policy` refuses the connection's client (403); `rule`
+        /// is the `ClientPolicy` code (`policy_denied:ou`, …).
+        case policyDenied(rule: String)
         /// The request head did not complete within `header_timeout` (408).
         case headerTimeout
         /// The client went away or broke TLS mid-exchange.
@@ -42,7 +45,7 @@ struct ProxyError: Error, Equatable, CustomStringConvertible {
     var source: Source {
         switch kind {
         case .connectFailed, .closedBeforeResponse, .upstreamIO, .invalidResponse, .responseTimeout: return .upstream
-        case .invalidRequest, .misdirected, .headerTimeout, .clientGone: return .downstream
+        case .invalidRequest, .misdirected, .policyDenied, .headerTimeout, .clientGone: return .downstream
         case .serialization: return .internal
         }
     }
@@ -62,6 +65,7 @@ struct ProxyError: Error, Equatable, CustomStringConvertible {
         case .responseTimeout: return 504
         case .invalidRequest(let error): return error.status
         case .misdirected: return 421
+        case .policyDenied: return 403
         case .headerTimeout: return 408
         case .clientGone: return 400
         case .serialization: return 500
@@ -78,6 +82,7 @@ struct ProxyError: Error, Equatable, CustomStringConvertible {
         case .responseTimeout: return "upstream_response_timeout"
         case .invalidRequest: return "invalid_request"
         case .misdirected: return "misdirected_request"
+        case .policyDenied(let rule): return rule
         case .headerTimeout: return "request_header_timeout"
         case .clientGone: return "client_gone"
         case .serialization: return "serialization_error"
@@ -103,6 +108,7 @@ struct ProxyError: Error, Equatable, CustomStringConvertible {
         case .responseTimeout: return "the upstream did not respond in time"
         case .invalidRequest(let error): return "invalid request: \(error)"
         case .misdirected: return "Host does not match the TLS server name"
+        case .policyDenied(let rule): return "the route's client policy refuses this client (\(rule))"
         case .headerTimeout: return "the request head did not arrive in time"
         case .clientGone(let detail): return "the client went away: \(detail)"
         case .serialization(let detail): return "cannot serialize a head: \(detail)"

@@ -10,11 +10,20 @@ import SekishoCore
 /// `example.jp` itself. A path prefix ending in `/` matches any path that starts with it; one
 /// that does not must match the whole path or be followed by `/` (so `/api` never matches
 /// `/apix`).
+///
+/// A route may carry a client policy (`routes[].client_policy`), compiled here once per
+/// configuration generation; `route(host:target:)` hands it to the request path, which checks it
+/// after routing and before anything goes upstream.
 struct Router: Sendable, Equatable {
     struct Route: Sendable, Equatable {
         var host: String?
         var pathPrefix: String?
         var upstream: String
+        /// nil: the route adds nothing to the listener's policy. Compiled without a deny-list:
+        /// the listener's deny-list already ran at the handshake.
+        var policy: ClientPolicy?
+        /// `routes[<index>]`, for log lines.
+        var label = ""
     }
 
     let routes: [Route]
@@ -27,7 +36,13 @@ struct Router: Sendable, Equatable {
 
     init(listener: ListenerConfig) {
         self.init(
-            routes: listener.routes.map { Route(host: $0.host, pathPrefix: $0.pathPrefix, upstream: $0.upstreamName) },
+            routes: listener.routes.enumerated().map { index, route in
+                Route(
+                    host: route.host, pathPrefix: route.pathPrefix, upstream: route.upstreamName,
+                    policy: route.clientPolicy.map { ClientPolicy(policy: $0, deny: .empty, listener: listener.name) },
+                    label: "routes[\(index)]"
+                )
+            },
             defaultUpstream: listener.upstreamName
         )
     }
@@ -36,6 +51,11 @@ struct Router: Sendable, Equatable {
     ///   - host: the request's host name as `RequestAuthority.hostName` gives it (nil: no Host).
     ///   - target: the request-target in origin form (or `*`).
     func upstream(host: String?, target: String) -> String {
+        route(host: host, target: target)?.upstream ?? defaultUpstream
+    }
+
+    /// The first route that matches, or nil when the request goes to `defaultUpstream`.
+    func route(host: String?, target: String) -> Route? {
         let path = Self.path(of: target)
         for route in routes {
             if let pattern = route.host {
@@ -44,9 +64,9 @@ struct Router: Sendable, Equatable {
             if let prefix = route.pathPrefix {
                 guard Self.pathMatches(prefix, path) else { continue }
             }
-            return route.upstream
+            return route
         }
-        return defaultUpstream
+        return nil
     }
 
     static func path(of target: String) -> Substring {

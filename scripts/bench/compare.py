@@ -24,6 +24,7 @@ SCENARIOS = [
     ("hs-full-13-rsa", "full mTLS handshake + GET, TLS 1.3, RSA", "rate", ">=", 1.0),
     ("hs-resumed-13", "resumed handshake + GET, TLS 1.3", "rate", ">=", 1.0),
     ("hs-resumed-12", "resumed handshake + GET, TLS 1.2", "rate", ">=", 1.0),
+    ("hs-resumed-12-nosni", "resumed handshake + GET, TLS 1.2, no SNI", "rate", ">=", 1.0),
     ("h1", "HTTP/1.1 keep-alive GET, 32 connections", "rate", ">=", 0.9),
     ("h1-paced", "p99 latency at equal load (paced)", "p99", "<=", 1.2),
     ("body-download", "1 MiB response bodies, 8 connections", "throughput", ">=", 0.9),

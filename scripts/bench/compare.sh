@@ -20,10 +20,10 @@
 #   SEKISHO_BIN / SEKISHO_BENCH_BIN: use these binaries instead of building release ones
 #   SCRATCH [.build-bench]: SwiftPM scratch path of the release build
 #   UPSTREAM_PROTOCOL [http1 if sekisho accepts it, else tcp]
-# Scenarios: hs-full-13 hs-full-12 hs-full-13-rsa hs-resumed-13 hs-resumed-12 h1 h1-paced
-#            body-download body-upload   (idle RSS is measured last unless IDLE_CONNECTIONS=0)
+# Scenarios: hs-full-13 hs-full-12 hs-full-13-rsa hs-resumed-13 hs-resumed-12 hs-resumed-12-nosni
+#            h1 h1-paced body-download body-upload   (idle RSS last, unless IDLE_CONNECTIONS=0)
 # Needs nginx, python3, openssl, curl (installed through scripts/install-deps.sh with
-# SEKISHO_BENCH_DEPS=1). Total time with the defaults: about 10 minutes.
+# SEKISHO_BENCH_DEPS=1). Total time with the defaults: about 12 minutes.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,7 +37,7 @@ WARMUP=${WARMUP:-2}
 LOOPS=${LOOPS:-2}
 CLIENT_LOOPS=${CLIENT_LOOPS:-2}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-2000}
-SCENARIOS=${SCENARIOS:-hs-full-13 hs-full-12 hs-full-13-rsa hs-resumed-13 hs-resumed-12 h1 h1-paced body-download body-upload}
+SCENARIOS=${SCENARIOS:-hs-full-13 hs-full-12 hs-full-13-rsa hs-resumed-13 hs-resumed-12 hs-resumed-12-nosni h1 h1-paced body-download body-upload}
 
 SEKISHO_BENCH_DEPS=1 bash "$root/scripts/install-deps.sh"
 for tool in nginx python3 openssl curl; do
@@ -55,7 +55,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 log "minting the test PKI"
 pki="$work/pki"
 mint_pki "$pki"
-client=(--cert "$pki/client-good-ecdsa.pem" --key "$pki/client-good-ecdsa.key" --server-name localhost)
+client=(--cert "$pki/client-good-ecdsa.pem" --key "$pki/client-good-ecdsa.key")
 
 # --- the fixed backend ----------------------------------------------------------------------
 "$SEKISHO_BIN" demo-backend --listen 127.0.0.1:0 --ready-file "$work/backend.json" 2>"$work/backend.log" &
@@ -131,6 +131,9 @@ scenario_args() {
         hs-full-13-rsa) echo "handshake --mode full --tls 1.3 --sigalgs rsa_pss_rsae_sha256 --connections 16" ;;
         hs-resumed-13) echo "handshake --mode resumed --tls 1.3 --sigalgs ECDSA+SHA256 --connections 16" ;;
         hs-resumed-12) echo "handshake --mode resumed --tls 1.2 --sigalgs ECDSA+SHA256 --connections 16" ;;
+        # The same without SNI (Host is then the IP literal): measures TLS 1.2 resumption even
+        # where a server mishandles the server name of resumed TLS 1.2 sessions.
+        hs-resumed-12-nosni) echo "handshake --mode resumed --tls 1.2 --sigalgs ECDSA+SHA256 --connections 16 --server-name 127.0.0.1" ;;
         h1) echo "h1 --connections 32" ;;
         h1-paced) echo "h1 --connections 32 --rate $paced_rate" ;;
         body-download) echo "body --download 1MiB --connections 8" ;;
@@ -140,11 +143,14 @@ scenario_args() {
 }
 
 run_one() {  # SCENARIO SERVER PAIR
-    local scenario=$1 server=$2 pair=$3 file="$out/results/$1.$2.$3" before after
+    local scenario=$1 server=$2 pair=$3 file="$out/results/$1.$2.$3" before after args
+    args=$(scenario_args "$scenario")
+    # SNI and Host "localhost" (the name in both servers' certificates) unless the scenario says.
+    [[ $args == *--server-name* ]] || args+=" --server-name localhost"
     # shellcheck disable=SC2046
     before=$(cpu_of $(server_pids "$server"))
-    # shellcheck disable=SC2046
-    "$SEKISHO_BENCH_BIN" $(scenario_args "$scenario") --target "$(server_addr "$server")" "${client[@]}" \
+    # shellcheck disable=SC2086
+    "$SEKISHO_BENCH_BIN" $args --target "$(server_addr "$server")" "${client[@]}" \
         --loops "$CLIENT_LOOPS" --duration "$DURATION" --warmup "$WARMUP" --json --no-progress \
         >"$file.json" 2>"$file.log" || log "  $scenario $server #$pair: sekisho-bench failed (see $file.log)"
     # shellcheck disable=SC2046
@@ -189,7 +195,7 @@ if ((IDLE_CONNECTIONS > 0)); then
             # shellcheck disable=SC2046
             before=$(rss_of $(idle_pids "$server"))
             rm -f "$file.ready"
-            "$SEKISHO_BENCH_BIN" idle --target "$(server_addr "$server")" "${client[@]}" \
+            "$SEKISHO_BENCH_BIN" idle --target "$(server_addr "$server")" "${client[@]}" --server-name localhost \
                 --connections "$IDLE_CONNECTIONS" --concurrency 64 --loops "$CLIENT_LOOPS" --warmup 0 --duration 120 \
                 --ready-file "$file.ready" --json --no-progress >"$file.json" 2>"$file.log" &
             bench=$!
