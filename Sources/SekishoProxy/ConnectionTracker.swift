@@ -1,3 +1,5 @@
+import Logging
+import SekishoIO
 import Synchronization
 
 /// A short connection id, unique within one process run, carried on every log line of the
@@ -48,4 +50,15 @@ final class ConnectionTracker: Sendable {
     }
 
     var refusalCounts: [String: Int] { refusals.withLock { $0 } }
+}
+
+extension Logger {
+    /// The logger of one connection: every line it writes carries `conn`, `peer` and `listener`.
+    func forConnection(_ id: ConnectionID, peer: SocketAddress, listener: String) -> Logger {
+        var logger = self
+        logger[metadataKey: "conn"] = "\(id)"
+        logger[metadataKey: "peer"] = "\(peer)"
+        logger[metadataKey: "listener"] = "\(listener)"
+        return logger
+    }
 }

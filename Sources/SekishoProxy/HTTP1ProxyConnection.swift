@@ -102,11 +102,7 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
         self.bufferBudget = generation.config.bufferBytes
         self.parser = HTTP1RequestParser(limits: http.parserLimits, policy: http.parserPolicy)
         self.clientAddress = "\(accepted.remote)"
-        var logger = logger
-        logger[metadataKey: "conn"] = "\(id)"
-        logger[metadataKey: "peer"] = "\(accepted.remote)"
-        logger[metadataKey: "listener"] = "\(generation.config.name)"
-        self.logger = logger
+        self.logger = logger.forConnection(id, peer: accepted.remote, listener: generation.config.name)
     }
 
     // MARK: Start and handshake

@@ -44,11 +44,7 @@ final class ReadinessConnection: ProxyConnection, @unchecked Sendable {
         self.tracker = tracker
         self.timer = resources.loop.makeTimer()
         self.clientAddress = "\(accepted.remote)"
-        var logger = logger
-        logger[metadataKey: "conn"] = "\(id)"
-        logger[metadataKey: "peer"] = "\(accepted.remote)"
-        logger[metadataKey: "listener"] = "\(generation.config.name)"
-        self.logger = logger
+        self.logger = logger.forConnection(id, peer: accepted.remote, listener: generation.config.name)
     }
 
     func start() {

@@ -80,11 +80,7 @@ final class TCPProxyConnection: ProxyConnection, @unchecked Sendable {
         self.tracker = tracker
         self.timer = resources.loop.makeTimer()
         self.bufferBudget = generation.config.bufferBytes
-        var logger = logger
-        logger[metadataKey: "conn"] = "\(id)"
-        logger[metadataKey: "peer"] = "\(accepted.remote)"
-        logger[metadataKey: "listener"] = "\(generation.config.name)"
-        self.logger = logger
+        self.logger = logger.forConnection(id, peer: accepted.remote, listener: generation.config.name)
     }
 
     // MARK: Start and handshake

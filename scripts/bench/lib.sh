@@ -86,10 +86,12 @@ render_nginx() {
 }
 
 # start_nginx PREFIX: runs nginx in the foreground (master + workers) and sets $nginx_master.
+# NGINX_PIN (an array, e.g. (taskset -c 0)) prefixes the command; it must exec nginx.
+NGINX_PIN=()
 start_nginx() {
     local prefix=$1
     rm -f "$prefix/nginx.pid"
-    nginx -p "$prefix" -c "$prefix/nginx.conf" 2>>"$prefix/stderr.log" &
+    "${NGINX_PIN[@]}" nginx -p "$prefix" -c "$prefix/nginx.conf" 2>>"$prefix/stderr.log" &
     nginx_master=$!
     pids+=("$nginx_master")
     wait_for_file "$prefix/nginx.pid" "nginx"
