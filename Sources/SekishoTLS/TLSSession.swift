@@ -320,9 +320,17 @@ public final class TLSSession {
         return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
     }
 
-    /// Server sessions: the SNI host name the client sent. Client sessions: the one requested.
+    /// Server sessions: the SNI host name the client sent in *this* handshake. Client sessions:
+    /// the one requested.
+    ///
+    /// On a resumed TLS 1.2 session `SSL_get_servername` answers from the resumed session, which
+    /// holds a name only if the server acknowledged SNI in the original handshake (it needs a
+    /// servername callback for that); sekisho has none, so it would report no name although the
+    /// client sent one, and the Host/SNI rule would wrongly answer 421. The name recorded by the
+    /// ClientHello callback is what the client actually sent now.
     public var serverName: String? {
         if case .client = role { return requestedServerName }
+        if let offered { return offered.serverName }
         guard let name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) else { return nil }
         return String(cString: name)
     }
