@@ -162,7 +162,12 @@ public enum HTTP1Serializer {
         let bytes = value.utf8
         guard let first = bytes.first, let last = bytes.last else { return allowEmpty }
         if HTTP1Syntax.isOWS(first) || HTTP1Syntax.isOWS(last) { return false }
-        return bytes.allSatisfy { $0 >= 0x20 && $0 != 0x7F || $0 == HTTP1Syntax.htab }
+        // Every forwarded request runs this over each header value, the ~1 KiB Client-Cert
+        // identity field included: scan the contiguous UTF-8 storage directly (native strings
+        // always have it) rather than stepping String.UTF8View indices byte by byte, which
+        // showed as 4-5% of the proxy's CPU per keep-alive request in a profile.
+        let valid: (UInt8) -> Bool = { $0 >= 0x20 && $0 != 0x7F || $0 == HTTP1Syntax.htab }
+        return bytes.withContiguousStorageIfAvailable { $0.allSatisfy(valid) } ?? bytes.allSatisfy(valid)
     }
 
     private static func appendCRLF(_ buffer: inout [UInt8]) {

@@ -54,7 +54,7 @@ write_config on "forensics: { path: $work/handshakes.jsonl, inventory_path: $wor
 
 declare -A address pid
 for name in off on; do
-  "$bin" run --config "$work/$name.yaml" --ready-file "$work/$name.ready" 2>"$work/$name.log" &
+  "$bin" run --config "$work/$name.yaml" --ready-file "$work/$name.ready" >"$work/$name.access.log" 2>"$work/$name.log" &
   pid[$name]=$!
   pids+=($!)
   wait_file "$work/$name.ready"
