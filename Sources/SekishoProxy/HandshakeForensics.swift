@@ -252,17 +252,11 @@ public enum HandshakeForensics {
 
     /// "2026-11-28T03:50:00.123Z".
     public static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        ISO8601Timestamp.format(date)
     }
 
     /// Parses `timestamp(_:)` output (and plain second-precision ISO 8601).
     public static func date(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        ISO8601Timestamp.parse(text)
     }
 }

@@ -52,8 +52,7 @@ public struct SekishoLogHandler: LogHandler {
     }
 
     static func timestamp() -> String {
-        let now = Date()
-        return now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        ISO8601Timestamp.format(Date())
     }
 
     static func textLine(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
