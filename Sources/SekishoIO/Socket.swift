@@ -116,8 +116,6 @@ public final class Socket: @unchecked Sendable {
         if on { writeSource.resume() } else { writeSource.suspend() }
     }
 
-    public var isReadInterested: Bool { readActive }
-    public var isWriteInterested: Bool { writeActive }
     public var isOpen: Bool { state == .open }
 
     // MARK: I/O

@@ -70,8 +70,4 @@ final class LoopResources: @unchecked Sendable {
         pool.closeAll()
     }
 
-    var connectionCount: Int {
-        loop.assertInLoop()
-        return connections.count
-    }
 }
