@@ -15,7 +15,11 @@
 #   client-unknown-ca|client-no-eku|client-bad-ku       refused client certs, one reason each
 #   client-ca.crl (+ .der)     intermediate CRL listing client-revoked
 #   client-ca-norevoked.crl    the intermediate's CRL from before that revocation
-#   root-ca.crl                root CRL (empty), so X509_V_FLAG_CRL_CHECK_ALL can succeed
+#   root-ca.crl                root CRL (empty)
+#   root-ca-intrevoked.crl     root CRL listing the intermediate
+#   client-ca-delta.crl        a delta CRL (refused at load)
+#   client-ca-partial.crl      a CRL limited to end-entity certificates by its IDP (refused at load)
+#   client-ca-idp.crl          a complete CRL whose IDP only names its URL (accepted)
 #   untrusted-ca.pem           the CA behind client-unknown-ca (not in any trust bundle)
 #
 # Only the openssl CLI and coreutils are used. Prints one summary line on success.
@@ -142,6 +146,25 @@ authorityKeyIdentifier = keyid
 
 [ crl_ext ]
 authorityKeyIdentifier = keyid:always
+
+[ crl_delta ]
+authorityKeyIdentifier = keyid:always
+2.5.29.27 = critical, ASN1:INTEGER:1
+
+[ crl_partial ]
+authorityKeyIdentifier = keyid:always
+issuingDistributionPoint = critical, @idp_partial
+
+[ idp_partial ]
+fullname = URI:http://crl.example.invalid/partial.crl
+onlyuser = TRUE
+
+[ crl_idp ]
+authorityKeyIdentifier = keyid:always
+issuingDistributionPoint = critical, @idp_full
+
+[ idp_full ]
+fullname = URI:http://crl.example.invalid/full.crl
 EOF
 }
 
@@ -264,6 +287,14 @@ run openssl ca -batch -config "$WORK/int/ca.cnf" -revoke "$WORK/client-revoked.c
 run openssl ca -batch -config "$WORK/int/ca.cnf" -gencrl -out "$OUT/client-ca.crl"
 run openssl crl -in "$OUT/client-ca.crl" -outform DER -out "$OUT/client-ca.crl.der"
 run openssl ca -batch -config "$WORK/root/ca.cnf" -gencrl -out "$OUT/root-ca.crl"
+# CRLs sekisho must refuse to load (a delta CRL, one limited to end-entity certificates) and one
+# it loads (an issuingDistributionPoint that only names where the complete CRL lives).
+run openssl ca -batch -config "$WORK/int/ca.cnf" -gencrl -crlexts crl_delta -out "$OUT/client-ca-delta.crl"
+run openssl ca -batch -config "$WORK/int/ca.cnf" -gencrl -crlexts crl_partial -out "$OUT/client-ca-partial.crl"
+run openssl ca -batch -config "$WORK/int/ca.cnf" -gencrl -crlexts crl_idp -out "$OUT/client-ca-idp.crl"
+# The root revokes the intermediate: every client chained through it is then refused.
+run openssl ca -batch -config "$WORK/root/ca.cnf" -revoke "$WORK/intermediate.crt" -crl_reason cACompromise
+run openssl ca -batch -config "$WORK/root/ca.cnf" -gencrl -out "$OUT/root-ca-intrevoked.crl"
 
 # --- PKCS#12 for browsers (AES-256-CBC + PBKDF2, SHA-256 MAC: what current browsers import) ---
 for name in client-good-ecdsa client-good-rsa; do

@@ -28,6 +28,10 @@ long sekisho_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
     return SSL_CTX_set_session_cache_mode(ctx, mode);
 }
 
+long sekisho_SSL_CTX_sess_set_cache_size(SSL_CTX *ctx, long size) { return SSL_CTX_sess_set_cache_size(ctx, size); }
+
+long sekisho_SSL_CTX_sess_number(SSL_CTX *ctx) { return SSL_CTX_sess_number(ctx); }
+
 long sekisho_SSL_CTX_set_tlsext_ticket_keys(SSL_CTX *ctx, void *keys, long keylen) {
     return SSL_CTX_set_tlsext_ticket_keys(ctx, keys, keylen);
 }
@@ -47,6 +51,14 @@ void sekisho_OPENSSL_free(void *ptr) { OPENSSL_free(ptr); }
 int sekisho_sk_X509_num(const STACK_OF(X509) *sk) { return sk_X509_num(sk); }
 
 X509 *sekisho_sk_X509_value(const STACK_OF(X509) *sk, int idx) { return sk_X509_value(sk, idx); }
+
+int sekisho_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *sk) { return sk_X509_REVOKED_num(sk); }
+
+X509_REVOKED *sekisho_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *sk, int idx) { return sk_X509_REVOKED_value(sk, idx); }
+
+int sekisho_sk_X509_EXTENSION_num(const STACK_OF(X509_EXTENSION) *sk) { return sk_X509_EXTENSION_num(sk); }
+
+X509_EXTENSION *sekisho_sk_X509_EXTENSION_value(const STACK_OF(X509_EXTENSION) *sk, int idx) { return sk_X509_EXTENSION_value(sk, idx); }
 
 STACK_OF(X509) *sekisho_sk_X509_new_null(void) { return sk_X509_new_null(); }
 

@@ -37,7 +37,7 @@ extension ConfigValidator {
             groups: tls.groups, sessionTickets: tls.sessionTickets, clientAuth: clientAuth, upstreamName: upstreamName,
             handshakeTimeout: handshakeTimeout, idleTimeout: idleTimeout,
             maxConnections: maxConnections, bufferBytes: bufferBytes, http: http, routes: routes,
-            mode: mode, sessionTicketKeyPath: ticketKeyPath
+            mode: mode, sessionTicketKeyPath: ticketKeyPath, sessionCacheSize: tls.sessionCacheSize
         )
     }
 

@@ -7,6 +7,7 @@ struct TLSSelection {
     let tls12CipherSuites: [CipherSuite]
     let groups: [NamedGroup]
     let sessionTickets: Bool
+    let sessionCacheSize: Int
 }
 
 extension ConfigValidator {
@@ -19,7 +20,9 @@ extension ConfigValidator {
         let tls13 = suites(raw.tls13CipherSuites, at: path, key: "tls13_cipher_suites", profile: CryptrecHighProfile.tls13CipherSuites)
         let tls12 = suites(raw.tls12CipherSuites, at: path, key: "tls12_cipher_suites", profile: CryptrecHighProfile.tls12CipherSuites)
         let groups = groups(raw.groups, nistCurvesOnly: raw.nistCurvesOnly ?? ConfigDefaults.nistCurvesOnly, at: "\(path).groups")
-        guard let versions, let tls13, let tls12, let groups else { return nil }
+        let cacheSize = integer(raw.sessionCacheSize, at: "\(path).session_cache_size",
+                                in: ConfigDefaults.sessionCacheSizeRange, default: ConfigDefaults.sessionCacheSize)
+        guard let versions, let tls13, let tls12, let groups, let cacheSize else { return nil }
 
         // A narrowing may not leave an enabled version with nothing to negotiate.
         var usable = true
@@ -31,7 +34,8 @@ extension ConfigValidator {
         guard usable else { return nil }
         return TLSSelection(
             versions: versions, tls13CipherSuites: tls13, tls12CipherSuites: tls12, groups: groups,
-            sessionTickets: raw.sessionTickets ?? ConfigDefaults.sessionTickets
+            sessionTickets: raw.sessionTickets ?? ConfigDefaults.sessionTickets,
+            sessionCacheSize: cacheSize
         )
     }
 

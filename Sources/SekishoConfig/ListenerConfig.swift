@@ -35,6 +35,8 @@ public struct ListenerConfig: Sendable, Equatable {
     public let mode: ListenerMode
     /// Absolute path of the 80-byte session ticket key file, if configured.
     public let sessionTicketKeyPath: String?
+    /// `tls.session_cache_size`: server-side session cache bound when no ticket key file is set.
+    public let sessionCacheSize: Int
 
     package init(
         name: String, listen: HostPort, profile: String, certificates: [CertificateKeyPaths],
@@ -42,7 +44,8 @@ public struct ListenerConfig: Sendable, Equatable {
         groups: [NamedGroup], sessionTickets: Bool, clientAuth: ClientAuthConfig, upstreamName: String,
         handshakeTimeout: Duration, idleTimeout: Duration, maxConnections: Int, bufferBytes: Int,
         http: HTTPListenerSettings = .defaults, routes: [RouteConfig] = [],
-        mode: ListenerMode = .proxy, sessionTicketKeyPath: String? = nil
+        mode: ListenerMode = .proxy, sessionTicketKeyPath: String? = nil,
+        sessionCacheSize: Int = ConfigDefaults.sessionCacheSize
     ) {
         self.name = name
         self.listen = listen
@@ -63,6 +66,7 @@ public struct ListenerConfig: Sendable, Equatable {
         self.routes = routes
         self.mode = mode
         self.sessionTicketKeyPath = sessionTicketKeyPath
+        self.sessionCacheSize = sessionCacheSize
     }
 }
 

@@ -87,8 +87,10 @@ public struct RawCertificate: Decodable, Sendable, Equatable {
 /// - `groups` (x25519, p-256, p-384, p-521, x448, ffdhe2048, ffdhe3072, ffdhe4096; order = preference)
 /// - `nist_curves_only` (bool, default false: drops x25519 and x448)
 /// - `session_tickets` (bool, default true)
-/// - `session_ticket_key_file` (path of an 80-byte key, default none = a random key per
-///   generation; with a file, tickets survive reloads and work across instances)
+/// - `session_ticket_key_file` (path of an 80-byte key, default none; with a file, stateless
+///   tickets survive reloads and work across instances)
+/// - `session_cache_size` (sessions kept server-side when no key file is set; 0 = stateless
+///   tickets under a random key per generation)
 public struct RawTLS: Decodable, Sendable, Equatable {
     public var versions: [String]?
     public var tls13CipherSuites: [String]?
@@ -98,6 +100,7 @@ public struct RawTLS: Decodable, Sendable, Equatable {
     public var sessionTickets: Bool?
     /// 80-byte ticket key file shared across reloads and instances (`session_ticket_key_file`).
     public var sessionTicketKeyFile: String?
+    public var sessionCacheSize: Int?
 
     public init() {}
 
@@ -109,6 +112,7 @@ public struct RawTLS: Decodable, Sendable, Equatable {
         case nistCurvesOnly = "nist_curves_only"
         case sessionTickets = "session_tickets"
         case sessionTicketKeyFile = "session_ticket_key_file"
+        case sessionCacheSize = "session_cache_size"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -120,6 +124,7 @@ public struct RawTLS: Decodable, Sendable, Equatable {
         nistCurvesOnly = try c.lenient(Bool.self, forKey: .nistCurvesOnly)
         sessionTickets = try c.lenient(Bool.self, forKey: .sessionTickets)
         sessionTicketKeyFile = try c.lenient(String.self, forKey: .sessionTicketKeyFile)
+        sessionCacheSize = try c.lenient(Int.self, forKey: .sessionCacheSize)
     }
 }
 

@@ -132,7 +132,8 @@ extension TLSServerConfiguration {
             groups: listener.groups,
             signatureAlgorithms: CryptrecHighProfile.signatureAlgorithms,
             alpn: [],
-            sessionTickets: listener.sessionTickets
+            sessionTickets: listener.sessionTickets,
+            sessionCacheSize: listener.sessionCacheSize
         )
     }
 }

@@ -71,6 +71,28 @@ enum CertificateProfile {
 
     /// The profile's own client-certificate rules for the certificate at `depth` of a
     /// presented chain (not the trust anchor). Order: signature, key, then leaf-only usage.
+    /// The X509 ex_data slot marking a client certificate object that passed `clientViolation`
+    /// at depth 0. The rules depend on the certificate's content only (the profile is compiled
+    /// in), so a resumption from the server-side cache, which carries the very same `X509`
+    /// object, need not run them again. A ticket decodes a fresh object, which carries no mark.
+    static let checkedMarkIndex: Int32 = {
+        let index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509, 0, nil, nil, nil, nil)
+        precondition(index >= 0, "CRYPTO_get_ex_new_index failed")
+        return index
+    }()
+
+    /// `clientViolation` for a leaf, skipped when the same object already passed it.
+    static func clientViolationOnce(_ leaf: OpaquePointer) -> ClientViolation? {
+        if X509_get_ex_data(leaf, checkedMarkIndex) != nil { return nil }
+        return clientViolation(leaf, depth: 0)
+    }
+
+    /// Marks a leaf that passed `clientViolation` (called once per full handshake, while the
+    /// object is still private to that handshake).
+    static func markChecked(_ leaf: OpaquePointer) {
+        _ = X509_set_ex_data(leaf, checkedMarkIndex, UnsafeMutableRawPointer(bitPattern: 1))
+    }
+
     static func clientViolation(_ x: OpaquePointer, depth: Int) -> ClientViolation? {
         // Built only on failure: the success path runs for every certificate of every
         // handshake and should not print names.

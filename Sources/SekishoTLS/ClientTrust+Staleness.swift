@@ -49,15 +49,9 @@ extension ClientTrust {
         )
     }
 
-    /// The stale-CRL policy applied to a CRL OpenSSL found past its nextUpdate. `crl` is the
-    /// object from the store, which is one of ours (X509_STORE_add_crl up-refs, it does not copy).
-    func staleCRLVerdict(_ crl: OpaquePointer, now: CertificateTime) -> StaleCRLVerdict {
-        let ours = crls.first { $0.ref == crl }
-        let status = ours.map { freshness($0, now: now) } ?? CRLStatus(
-            path: "?", issuer: X509_CRL_get_issuer(crl).map { X509Inspector.rfc4514($0) } ?? "?",
-            thisUpdate: X509Inspector.time(X509_CRL_get0_lastUpdate(crl)).iso8601,
-            nextUpdate: X509_CRL_get0_nextUpdate(crl).map { X509Inspector.time($0).iso8601 },
-            ageSeconds: 0, secondsPastNextUpdate: 0, isStale: true, isBeyondGrace: true)
+    /// The stale-CRL policy applied to a configured CRL found past its nextUpdate.
+    func staleCRLVerdict(_ crl: CertificateRevocationList, now: CertificateTime) -> StaleCRLVerdict {
+        let status = freshness(crl, now: now)
         let text = Self.describe(status, graceSeconds: settings.crlStaleGraceSeconds, policy: settings.crlStalePolicy)
         if status.isBeyondGrace, settings.crlStalePolicy == .reject { return .refuse(detail: text) }
         return .accept(warning: text)

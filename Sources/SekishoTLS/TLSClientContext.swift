@@ -191,4 +191,22 @@ public final class TLSResumptionState: @unchecked Sendable {
     public var protocolVersion: String {
         TLSSession.versionName(SSL_SESSION_get_protocol_version(session))
     }
+
+    /// Size of the ticket the server sent (0 for a TLS 1.2 session-id resumption). A server
+    /// keeping sessions in a cache sends a short id; a stateless ticket carries the whole
+    /// encrypted session, client certificate included, so it is hundreds of bytes.
+    public var ticketByteCount: Int {
+        guard SSL_SESSION_has_ticket(session) == 1 else { return 0 }
+        var ticket: UnsafePointer<UInt8>?
+        var length = 0
+        SSL_SESSION_get0_ticket(session, &ticket, &length)
+        return length
+    }
+
+    /// The session id (TLS 1.2 resumption by id); empty when none.
+    public var sessionIDByteCount: Int {
+        var length: UInt32 = 0
+        _ = SSL_SESSION_get_id(session, &length)
+        return Int(length)
+    }
 }

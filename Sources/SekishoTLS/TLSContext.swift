@@ -96,7 +96,7 @@ public final class TLSContext: @unchecked Sendable {
             alpn: configuration.alpn,
             sessionTickets: configuration.sessionTickets,
             sharedTicketKey: configuration.sessionTicketKey != nil,
-            certificates: certificates.map(Self.summary),
+            sessionCacheSize: configuration.resumption.cacheSize, certificates: certificates.map(Self.summary),
             clientAuthRequired: configuration.clientAuth.required,
             clientCAs: trust.authorities.map { X509Inspector.subject($0.ref) },
             crlCount: trust.crls.count,
@@ -112,6 +112,9 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_free(ctx)
         alpnWire?.deallocate()
     }
+
+    /// Sessions in the server-side cache now (0 unless `resumption` is `.cache`).
+    public var cachedSessionCount: Int { sekisho_SSL_CTX_sess_number(ctx) }
 
     /// A new server session over memory BIOs. Cheap: one `SSL_new` and two memory BIOs; the
     /// context, its stores and its CRLs are shared.
@@ -164,8 +167,13 @@ public final class TLSContext: @unchecked Sendable {
         }
         // No compression (CRIME), no renegotiation in either direction (RFC 5746 is moot when
         // there is none), server preference order.
+        let resumption = c.resumption
+        // NO_TICKET: no stateless tickets. With the server cache on, TLS 1.3 still sends a
+        // NewSessionTicket, carrying only a session id (a "stateful ticket").
+        let statelessTickets: Bool
+        if case .tickets = resumption { statelessTickets = true } else { statelessTickets = false }
         SSL_CTX_set_options(ctx, sekisho_SSL_OP_NO_COMPRESSION | sekisho_SSL_OP_NO_RENEGOTIATION
-            | sekisho_SSL_OP_CIPHER_SERVER_PREFERENCE | (c.sessionTickets ? 0 : sekisho_SSL_OP_NO_TICKET))
+            | sekisho_SSL_OP_CIPHER_SERVER_PREFERENCE | (statelessTickets ? 0 : sekisho_SSL_OP_NO_TICKET))
         SSL_CTX_clear_options(ctx, sekisho_SSL_OP_ALLOW_CLIENT_RENEGOTIATION | sekisho_SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION)
         // TLS_AES_128_CCM_SHA256 is not in OpenSSL's default TLS 1.3 list; naming every suite
         // explicitly also keeps CCM_8 out.
@@ -195,10 +203,24 @@ public final class TLSContext: @unchecked Sendable {
         // ACCEPT_MOVING_WRITE_BUFFER: writes return per record, and a retried write may come
         // from a different buffer address (the caller's buffers move).
         _ = sekisho_SSL_CTX_set_mode(ctx, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
-        require(SSL_CTX_set_num_tickets(ctx, c.sessionTickets ? 1 : 0) == 1, "cannot set the number of session tickets")
-        // Stateless tickets only: no server-side cache to grow, and tickets work across
-        // instances that share a ticket key.
-        _ = sekisho_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_OFF))
+        // One ticket per handshake: a client holds one connection's worth of resumption state.
+        require(SSL_CTX_set_num_tickets(ctx, resumption == .off ? 0 : 1) == 1, "cannot set the number of session tickets")
+        switch resumption {
+        case .cache(let size):
+            // The cache lives in this SSL_CTX, which every loop shares, so a client resumes
+            // whichever loop takes its next connection. Compared with stateless tickets, a
+            // full handshake saves encoding and encrypting the session (with the client
+            // certificate) into a ticket, and a resumption saves decrypting and decoding it;
+            // a lookup is a hash-table probe under the context's lock. NO_AUTO_CLEAR: no
+            // whole-cache sweep for expired sessions every 255 handshakes; the size bound
+            // evicts the oldest, and an expired session is refused on lookup.
+            _ = sekisho_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_AUTO_CLEAR))
+            _ = sekisho_SSL_CTX_sess_set_cache_size(ctx, size)
+        case .tickets, .off:
+            // Stateless tickets (or none): no server-side cache to grow, and tickets under a
+            // shared key work across instances and reloads.
+            _ = sekisho_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_OFF))
+        }
         // Required whenever client certificates are verified: OpenSSL refuses to resume a
         // verified session without a session-id context (SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED).
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))

@@ -25,11 +25,41 @@ public struct TLSServerConfiguration: Sendable {
     public var clientAuth: TLSClientAuthSettings
     /// ALPN protocols in server preference order (RFC 7301); empty = no ALPN extension answered.
     public var alpn: [String]
-    /// Stateless session tickets (RFC 8446 §4.6.1, RFC 5077). `false` disables resumption.
+    /// Session resumption (RFC 8446 §2.2 and §4.6.1; RFC 5246 §7.4.1.2). `false` disables it.
+    /// How sessions are kept follows from the two settings below (`resumption`).
     public var sessionTickets: Bool
     /// Ticket encryption key shared by every context built with it (several instances, or the
-    /// generations before and after a reload). `nil` = a random key per context.
+    /// generations before and after a reload): stateless tickets that any of them can open.
     public var sessionTicketKey: TLSSessionTicketKey?
+    /// Without a shared ticket key: the number of sessions kept in this context's server-side
+    /// cache (TLS 1.3 tickets then carry only a session id; TLS 1.2 resumes by session id).
+    /// 0 = stateless tickets under a random per-context key instead.
+    public var sessionCacheSize: Int
+
+    /// How this configuration resumes sessions.
+    public enum Resumption: Equatable, Sendable {
+        case off
+        /// Server-side cache of at most this many sessions, shared by every loop.
+        case cache(size: Int)
+        /// Stateless tickets; `shared` when the key comes from the configuration.
+        case tickets(shared: Bool)
+
+        /// The cache bound, 0 unless `.cache`.
+        public var cacheSize: Int {
+            if case .cache(let size) = self { return size }
+            return 0
+        }
+    }
+
+    public var resumption: Resumption {
+        guard sessionTickets else { return .off }
+        if sessionTicketKey != nil { return .tickets(shared: true) }
+        return sessionCacheSize > 0 ? .cache(size: sessionCacheSize) : .tickets(shared: false)
+    }
+
+    /// Default `sessionCacheSize`. A cached session holds the client's certificate; about 20,000
+    /// sessions stay within a few tens of MiB.
+    public static let defaultSessionCacheSize = 20_000
 
     public init(
         listenerName: String,
@@ -42,7 +72,8 @@ public struct TLSServerConfiguration: Sendable {
         signatureAlgorithms: [String] = CryptrecHighProfile.signatureAlgorithms,
         alpn: [String] = [],
         sessionTickets: Bool = true,
-        sessionTicketKey: TLSSessionTicketKey? = nil
+        sessionTicketKey: TLSSessionTicketKey? = nil,
+        sessionCacheSize: Int = TLSServerConfiguration.defaultSessionCacheSize
     ) {
         self.listenerName = listenerName
         self.certificates = certificates
@@ -55,6 +86,7 @@ public struct TLSServerConfiguration: Sendable {
         self.alpn = alpn
         self.sessionTickets = sessionTickets
         self.sessionTicketKey = sessionTicketKey
+        self.sessionCacheSize = sessionCacheSize
     }
 }
 

@@ -34,8 +34,8 @@ extension TLSSession {
     /// verification there.
     ///
     /// Two additions: the presented chain is captured on the first call (for forensics, refused
-    /// or not), and a CRL past its nextUpdate is judged by the listener's stale-CRL policy
-    /// (`staleCRLVerdict`) instead of always failing.
+    /// or not), and revocation is checked here against the CRLs verified at load, with a CRL
+    /// past its nextUpdate judged by the listener's stale-CRL policy (`staleCRLVerdict`).
     ///
     /// On a readiness context (`TLSContextMode.readiness`) the first violation is recorded in the
     /// same way but verification goes on: that listener reports, it never refuses.
@@ -46,38 +46,43 @@ extension TLSSession {
         if verifyViolation != nil { return lenient }
         let depth = Int(X509_STORE_CTX_get_error_depth(storeContext))
         let cert = X509_STORE_CTX_get_current_cert(storeContext)
-        if let cert, !Self.isTrustAnchor(storeContext, depth: depth),
-           let violation = CertificateProfile.clientViolation(cert, depth: depth) {
-            verifyViolation = (violation.reason, violation.detail)
-            X509_STORE_CTX_set_error(storeContext, violation.x509Error)
-            return lenient
+        if let cert, !Self.isTrustAnchor(storeContext, depth: depth) {
+            if let violation = CertificateProfile.clientViolation(cert, depth: depth) {
+                verifyViolation = (violation.reason, violation.detail)
+                X509_STORE_CTX_set_error(storeContext, violation.x509Error)
+                return lenient
+            }
+            if depth == 0, preverifyOK, !lenient { CertificateProfile.markChecked(cert) }
         }
-        if preverifyOK { return true }
-        let error = X509_STORE_CTX_get_error(storeContext)
-        if error == X509_V_ERR_CRL_HAS_EXPIRED, case .server(let context) = role,
-           let crl = X509_STORE_CTX_get0_current_crl(storeContext) {
-            switch context.clientTrust.staleCRLVerdict(crl, now: X509Inspector.now()) {
-            case .accept(let warning):
-                // OpenSSL still checks the certificate against this CRL after we return 1
-                // (check_crl → cert_crl), so a revoked certificate stays refused.
-                crlWarning = warning
+        if preverifyOK {
+            // OpenSSL calls with ok=1 for each certificate once its signature, validity and
+            // purpose passed, anchor first. Revocation is ours (ClientTrust.revocation): the
+            // CRLs were verified at load and are not in the X509_STORE.
+            guard let cert, case .server(let context) = role, !context.clientTrust.verifiedCRLs.isEmpty,
+                  !Self.isTrustAnchor(storeContext, depth: depth)
+            else { return true }
+            switch context.clientTrust.revocation(of: cert, issuer: Self.issuer(in: storeContext, depth: depth), depth: depth, now: X509Inspector.now()) {
+            case .notRevoked(let warning):
+                if let warning { crlWarning = warning }
                 return true
-            case .refuse(let detail):
-                verifyViolation = (.crlStale, detail)
+            case .refused(let reason, let detail):
+                verifyViolation = (reason, detail)
+                // CERT_REVOKED makes OpenSSL send certificate_revoked; the other CRL refusals
+                // (stale, unusable) are a certificate_unknown from UNABLE_TO_GET_CRL.
+                X509_STORE_CTX_set_error(storeContext, reason == .revoked ? X509_V_ERR_CERT_REVOKED : X509_V_ERR_UNABLE_TO_GET_CRL)
                 return lenient
             }
         }
-        if error == X509_V_ERR_UNABLE_TO_GET_CRL, case .server(let context) = role, let cert,
-           !context.clientTrust.hasCRL(forIssuerOf: cert) {
-            // PROFILE.md: "Not revoked, where a CRL is configured for its issuer". The store runs
-            // with CRL_CHECK_ALL so that every issuer that *has* a configured CRL is checked; an
-            // issuer without one (typically a root that publishes none) is not a refusal.
-            // `sekisho check` reports CAs that have no CRL so the gap is visible.
-            return true
-        }
+        let error = X509_STORE_CTX_get_error(storeContext)
         let (reason, detail) = CertificateProfile.reason(forX509Error: error, certificate: cert, depth: depth)
         verifyViolation = (reason, detail)
         return lenient
+    }
+
+    /// The certificate that issued the one at `depth`: the next one up the built chain.
+    private static func issuer(in storeContext: OpaquePointer, depth: Int) -> OpaquePointer? {
+        guard let chain = X509_STORE_CTX_get0_chain(storeContext), depth + 1 < Int(sekisho_sk_X509_num(chain)) else { return nil }
+        return sekisho_sk_X509_value(chain, Int32(depth + 1))
     }
 
     /// The anchor is the top of the built chain when it came from the trust store (index at or

@@ -75,6 +75,14 @@ public final class TLSSession {
     }
 
     deinit {
+        if case .established = state, case .server = role {
+            // SSL_free drops the session from the server cache unless close_notify was sent
+            // (a TLS 1.0 rule, RFC 2246 §7.2.1). TLS 1.1 and later allow resuming a session
+            // whose connection simply ended (RFC 4346 §7.2.1), and clients routinely close
+            // without close_notify. A session that ended in a fatal alert was already removed
+            // by OpenSSL when the alert was sent or received, and a refused one by `refuse`.
+            SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN)
+        }
         SSL_free(ssl)  // frees both BIOs
     }
 
@@ -153,6 +161,7 @@ public final class TLSSession {
                 // OpenSSL has finished its side and may have queued a fresh ticket (TLS 1.3);
                 // a refused client must not receive one, so the output is discarded.
                 _ = sekisho_BIO_reset(writeBIO)
+                if let session = SSL_get_session(ssl) { _ = SSL_CTX_remove_session(SSL_get_SSL_CTX(ssl), session) }
                 state = .refused(refusal)
                 return .failed(refusal)
             }
@@ -273,6 +282,11 @@ public final class TLSSession {
     public func refuse(_ refusal: TLSRefusal) {
         guard case .established = state else { return }
         _ = sekisho_BIO_reset(writeBIO)
+        // A TLS 1.2 client learned its session id from the ServerHello: make sure it cannot
+        // come back with it.
+        if case .server = role, let session = SSL_get_session(ssl) {
+            _ = SSL_CTX_remove_session(SSL_get_SSL_CTX(ssl), session)
+        }
         state = .refused(refusal)
     }
 

@@ -17,6 +17,8 @@ public struct TLSSurface: Sendable, Equatable {
     public var alpn: [String]
     public var sessionTickets: Bool
     public var sharedTicketKey: Bool
+    /// Size of the server-side session cache; 0 when resumption uses stateless tickets or is off.
+    public var sessionCacheSize: Int
     public var certificates: [TLSCertificateSummary]
     public var clientAuthRequired: Bool
     public var clientCAs: [String]
@@ -28,7 +30,7 @@ public struct TLSSurface: Sendable, Equatable {
         listenerName: String, openSSLVersion: String, versions: [TLSProtocolVersion],
         tls13CipherSuites: [String], tls12CipherSuites: [String], groups: [String],
         signatureAlgorithms: [String], alpn: [String], sessionTickets: Bool, sharedTicketKey: Bool,
-        certificates: [TLSCertificateSummary], clientAuthRequired: Bool, clientCAs: [String],
+        sessionCacheSize: Int, certificates: [TLSCertificateSummary], clientAuthRequired: Bool, clientCAs: [String],
         crlCount: Int, notes: [String]
     ) {
         self.listenerName = listenerName
@@ -41,6 +43,7 @@ public struct TLSSurface: Sendable, Equatable {
         self.alpn = alpn
         self.sessionTickets = sessionTickets
         self.sharedTicketKey = sharedTicketKey
+        self.sessionCacheSize = sessionCacheSize
         self.certificates = certificates
         self.clientAuthRequired = clientAuthRequired
         self.clientCAs = clientCAs

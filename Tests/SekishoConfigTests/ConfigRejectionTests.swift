@@ -81,6 +81,9 @@ final class ConfigRejectionTests: XCTestCase {
                 "listeners[0].tls.session_tickets: expected true or false, found 'maybe'",
             ]),
             ("scalar for a list", ConfigDocument.make(listener: ["tls": "{versions: TLSv1.3}"]), ["listeners[0].tls.versions: expected a list"]),
+            ("negative cache size", ConfigDocument.make(listener: ["tls": "{session_cache_size: -1}"]), [
+                "listeners[0].tls.session_cache_size: must be from 0 to 1000000 (found -1)",
+            ]),
             ("mapping for a string", ConfigDocument.make(listener: ["upstream": "{name: backend}"]), [
                 "listeners[0].upstream: expected a single value (string or number)",
             ]),

@@ -30,6 +30,7 @@ final class ProxyConfigValuesTests: XCTestCase {
         XCTAssertEqual(listener.tls12CipherSuites, CryptrecHighProfile.tls12CipherSuites)
         XCTAssertEqual(listener.groups, CryptrecHighProfile.groups)
         XCTAssertTrue(listener.sessionTickets)
+        XCTAssertEqual(listener.sessionCacheSize, 20_000)
         XCTAssertEqual(listener.clientAuth.required, true)
         XCTAssertEqual(listener.clientAuth.caPath, dir.file("client-ca.pem"))
         XCTAssertEqual(listener.clientAuth.crlPaths, [])
@@ -72,6 +73,7 @@ final class ProxyConfigValuesTests: XCTestCase {
                   groups: [P-384, secp256r1, ffdhe3072]
                   nist_curves_only: true
                   session_tickets: false
+                  session_cache_size: 512
                 client_auth:
                   required: false
                   ca: client-ca.pem
@@ -109,6 +111,7 @@ final class ProxyConfigValuesTests: XCTestCase {
         XCTAssertEqual(listener.tls12CipherSuites.map(\.code), [0xC030, 0xC02B])
         XCTAssertEqual(listener.groups.map(\.name), ["p-384", "p-256", "ffdhe3072"])
         XCTAssertFalse(listener.sessionTickets)
+        XCTAssertEqual(listener.sessionCacheSize, 512)
         XCTAssertEqual(listener.clientAuth, ClientAuthConfig(
             required: false, caPath: dir.file("client-ca.pem"),
             crlPaths: [dir.file("client-ca.crl"), dir.file("other.crl")], verifyDepth: 2

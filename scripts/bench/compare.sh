@@ -20,6 +20,7 @@
 #   SEKISHO_BIN / SEKISHO_BENCH_BIN: use these binaries instead of building release ones
 #   SCRATCH [.build-bench]: SwiftPM scratch path of the release build
 #   UPSTREAM_PROTOCOL [http1 if sekisho accepts it, else tcp]
+#   RESUMPTION [cache]: cache (server-side session cache on both) or tickets (stateless tickets)
 # Scenarios: hs-full-13 hs-full-12 hs-full-13-rsa hs-resumed-13 hs-resumed-12 hs-resumed-12-nosni
 #            h1 h1-paced body-download body-upload   (idle RSS last, unless IDLE_CONNECTIONS=0)
 # Needs nginx, python3, openssl, curl (installed through scripts/install-deps.sh with
@@ -77,6 +78,7 @@ listeners:
       - { cert: "$pki/server-ecdsa.pem", key: "$pki/server-ecdsa.key" }
       - { cert: "$pki/server-rsa.pem", key: "$pki/server-rsa.key" }
     client_auth: { ca: "$pki/client-ca.pem", crl: ["$pki/client-ca.crl", "$pki/root-ca.crl"] }
+    $sekisho_session_line
     upstream: backend
     limits: { max_connections: 100000 }
 upstreams:
@@ -117,7 +119,7 @@ log "nginx: $nginx_addr (master $nginx_master, workers $(nginx_workers))"
 {
     machine_facts
     echo "sekisho: $("$SEKISHO_BIN" version 2>/dev/null | head -1), upstream protocol $protocol"
-    echo "settings: pairs=$PAIRS duration=${DURATION}s warmup=${WARMUP}s loops/workers=$LOOPS client_loops=$CLIENT_LOOPS backend=sekisho-demo-backend"
+    echo "settings: pairs=$PAIRS duration=${DURATION}s warmup=${WARMUP}s loops/workers=$LOOPS client_loops=$CLIENT_LOOPS backend=sekisho-demo-backend resumption=$RESUMPTION"
 } >"$out/machine.txt"
 
 # --- scenarios ------------------------------------------------------------------------------

@@ -58,6 +58,20 @@ mint_pki() {  # DIR
     bash "$root/scripts/gen-test-pki.sh" "$1" >/dev/null
 }
 
+# RESUMPTION: how both servers resume sessions. `cache` (sekisho's default): a server-side cache
+# shared by every loop / worker (nginx: its shared-memory cache, tickets off); `tickets`:
+# stateless tickets under a per-process key, no cache (sekisho: session_cache_size 0).
+RESUMPTION=${RESUMPTION:-cache}
+case $RESUMPTION in
+    cache) nginx_session_lines="ssl_session_tickets off; ssl_session_cache shared:SSL:64m;"
+           nginx_session_note="server-side session cache shared by all workers, no tickets"
+           sekisho_session_line="tls: { session_cache_size: 20000 }" ;;
+    tickets) nginx_session_lines="ssl_session_tickets on; ssl_session_cache off;"
+             nginx_session_note="stateless tickets, no session cache"
+             sekisho_session_line="tls: { session_cache_size: 0 }" ;;
+    *) echo "RESUMPTION must be cache or tickets (found '$RESUMPTION')" >&2; exit 2 ;;
+esac
+
 # One cryptrec-high list in OpenSSL syntax, from the profile's source of truth.
 profile_list() { python3 "$here/profile_lists.py" "$root/Sources/SekishoCore/CryptrecHighProfile.swift" "$1"; }
 
@@ -77,7 +91,7 @@ render_nginx() {
         head -c 1048576 /dev/zero >"$prefix/blob-1MiB"
     fi
     sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKERS@|$workers|" -e "s|@PREFIX@|$prefix|g" -e "s|@PKI@|$pki|g" \
-        -e "s|@PORT@|$port|" \
+        -e "s|@PORT@|$port|" -e "s|@SESSION_LINES@|$nginx_session_lines|" -e "s|@SESSION_NOTE@|$nginx_session_note|" \
         -e "s|@TLS12_CIPHERS@|$(profile_list tls12)|" -e "s|@TLS13_SUITES@|$(profile_list tls13)|" \
         -e "s|@GROUPS@|$(profile_list groups)|" -e "s|@SIGALGS@|$(profile_list sigalgs)|g" \
         "$here/nginx.conf.template" >"$prefix/nginx.conf"

@@ -21,6 +21,9 @@ int sekisho_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list);
 int sekisho_SSL_CTX_set1_client_sigalgs_list(SSL_CTX *ctx, const char *list);
 // SSL_CTX_set_session_cache_mode
 long sekisho_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode);
+// SSL_CTX_sess_set_cache_size / SSL_CTX_sess_number
+long sekisho_SSL_CTX_sess_set_cache_size(SSL_CTX *ctx, long size);
+long sekisho_SSL_CTX_sess_number(SSL_CTX *ctx);
 // SSL_CTX_set_tlsext_ticket_keys
 long sekisho_SSL_CTX_set_tlsext_ticket_keys(SSL_CTX *ctx, void *keys, long keylen);
 // SSL_set_tlsext_host_name
@@ -37,6 +40,12 @@ void sekisho_OPENSSL_free(void *ptr);
 int sekisho_sk_X509_num(const STACK_OF(X509) *sk);
 // sk_X509_value
 X509 *sekisho_sk_X509_value(const STACK_OF(X509) *sk, int idx);
+// sk_X509_REVOKED_num / sk_X509_REVOKED_value
+int sekisho_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *sk);
+X509_REVOKED *sekisho_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *sk, int idx);
+// sk_X509_EXTENSION_num / sk_X509_EXTENSION_value
+int sekisho_sk_X509_EXTENSION_num(const STACK_OF(X509_EXTENSION) *sk);
+X509_EXTENSION *sekisho_sk_X509_EXTENSION_value(const STACK_OF(X509_EXTENSION) *sk, int idx);
 // sk_X509_new_null
 STACK_OF(X509) *sekisho_sk_X509_new_null(void);
 // sk_X509_push
