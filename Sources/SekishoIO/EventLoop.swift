@@ -9,10 +9,13 @@ import Synchronization
 public final class EventLoop: Sendable {
     public let index: Int
     public let queue: DispatchQueue
+    /// Every `LoopTimer` deadline of this loop, behind one Dispatch timer (LoopTimerQueue.swift).
+    public let timers: LoopTimerQueue
 
     public init(index: Int, qos: DispatchQoS = .userInitiated) {
         self.index = index
         self.queue = DispatchQueue(label: "sekisho.loop.\(index)", qos: qos)
+        self.timers = LoopTimerQueue(queue: queue)
     }
 
     /// Runs `work` on the loop, later.

@@ -1,14 +1,22 @@
 import Dispatch
 public import SekishoCore
 
-/// A re-armable one-shot timer on a loop queue.
+/// A re-armable one-shot timer on a loop.
 ///
 /// Connections keep their deadlines (handshake, connect, idle) in their state machine and arm
-/// this single timer for the nearest one, rather than owning one timer per phase.
-/// Confined to its loop: `@unchecked Sendable` only so that Dispatch handlers may capture it.
+/// this single timer for the nearest one, rather than owning one timer per phase. The timer
+/// owns no Dispatch source: it is an entry in its loop's `LoopTimerQueue`, which arms one
+/// Dispatch timer for the earliest deadline of the whole loop — an idle connection costs a
+/// heap slot, not a kernel-backed source.
+///
+/// Confined to its loop: `@unchecked Sendable` only so that loop closures may capture it.
+/// Dropping a scheduled timer cancels it; the last reference must then go on the loop.
 public final class LoopTimer: @unchecked Sendable {
     private let loop: EventLoop
-    private var source: (any DispatchSourceTimer)?
+    /// Set while scheduled; the queue fires it at or after this instant.
+    var deadline = MonotonicInstant(nanoseconds: 0)
+    /// Position in the queue's heap, nil when not scheduled.
+    var heapIndex: Int?
     private var handler: (() -> Void)?
 
     init(loop: EventLoop) {
@@ -19,37 +27,26 @@ public final class LoopTimer: @unchecked Sendable {
     public func schedule(at deadline: MonotonicInstant, _ handler: @escaping () -> Void) {
         loop.assertInLoop()
         self.handler = handler
-        let delay = MonotonicInstant.now().nanoseconds(until: deadline)
-        let source: any DispatchSourceTimer
-        if let existing = self.source {
-            source = existing
-        } else {
-            source = DispatchSource.makeTimerSource(queue: loop.queue)
-            source.setEventHandler { [weak self] in
-                guard let self, let handler = self.handler else { return }
-                self.handler = nil
-                handler()
-            }
-            self.source = source
-            source.schedule(deadline: .now() + .nanoseconds(Int(clamping: delay)), leeway: .milliseconds(10))
-            source.resume()
-            return
-        }
-        source.schedule(deadline: .now() + .nanoseconds(Int(clamping: delay)), leeway: .milliseconds(10))
+        loop.timers.schedule(self, at: deadline)
     }
 
-    /// Disarms the timer and releases its Dispatch source. Safe to call more than once.
+    /// Disarms the timer. Safe to call more than once.
     public func cancel() {
         loop.assertInLoop()
         handler = nil
-        if let source {
-            source.setEventHandler(handler: nil)
-            source.cancel()
-            self.source = nil
-        }
+        loop.timers.remove(self)
+    }
+
+    public var isScheduled: Bool { heapIndex != nil }
+
+    /// Called by the queue once the timer left the heap: runs the handler (one-shot).
+    func fire() {
+        guard let handler else { return }
+        self.handler = nil
+        handler()
     }
 
     deinit {
-        source?.cancel()
+        if heapIndex != nil { loop.timers.remove(self) }
     }
 }

@@ -136,6 +136,7 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
     private func established(_ peer: PeerIdentity?) {
         phase = .open
         self.peer = peer
+        front.settleAfterHandshake()
         tlsVersion = front.tls.negotiatedVersion
         cipher = front.tls.cipherSuiteName
         let remote = front.socket.remoteAddress
@@ -179,6 +180,9 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
     func flushClient() -> Bool {
         do {
             try front.flush()
+            // Between requests with everything sent: give back BIO capacity a large flight
+            // grew (an idle keep-alive connection should cost what a fresh one does).
+            if exchange == nil, pendingRequest.isEmpty, front.isFlushed { front.releaseIdleBuffers() }
             return true
         } catch {
             abort(reason: "client_io_error", detail: "\(error)", level: error.isPeerReset ? .info : .warning)

@@ -101,7 +101,9 @@ final class TCPProxyConnection: ProxyConnection, @unchecked Sendable {
         case .handshaking:
             switch front.handshakeReadable(logger: logger, tracker: tracker) {
             case .inProgress: break
-            case .established: connectUpstream(order: generation.serverOrder())
+            case .established:
+                front.settleAfterHandshake()
+                connectUpstream(order: generation.serverOrder())
             case .ended: close()
             }
         case .proxying:

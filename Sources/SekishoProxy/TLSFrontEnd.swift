@@ -243,6 +243,24 @@ final class TLSFrontEnd: @unchecked Sendable {
 
     func noteActivity() { lastActivity = .now() }
 
+    // MARK: Idle memory
+
+    /// Call once the handshake completed and its outcome was logged and recorded: drops the
+    /// ClientHello and presented-chain captures kept for the forensics record, and replaces
+    /// the memory BIOs the handshake flights grew (about 4 KiB per connection, which an idle
+    /// connection would otherwise keep for its whole life).
+    func settleAfterHandshake() {
+        tls.releaseHandshakeRecords()
+        if isFlushed { tls.releaseIdleBuffers(force: true) }
+    }
+
+    /// Call when the connection goes quiet (nothing in flight toward the client): replaces
+    /// memory BIOs that a large flight grew beyond `TLSSession.idleBIOCapacityLimit`.
+    func releaseIdleBuffers() {
+        guard backlog.isEmpty else { return }  // a drained backlog holds no storage already
+        tls.releaseIdleBuffers()
+    }
+
     /// Drops the backlog and closes the socket. Idempotent.
     func close() {
         backlog.removeAll()

@@ -1,3 +1,5 @@
+internal import COpenSSL
+
 /// The verified peer of a session: what policy checks and logs need, copied out of OpenSSL so it
 /// can cross threads and outlive the session.
 public struct PeerIdentity: Sendable, Equatable {
@@ -31,12 +33,22 @@ public struct PeerIdentity: Sendable, Equatable {
     /// CAs during the resumption re-check.
     public var chainLength: Int
     /// The certificate itself, DER-encoded as received (RFC 9440 `Client-Cert` carries it).
-    public var certificateDER: [UInt8]
+    /// Encoded on each read from the certificate the session holds anyway, so an identity
+    /// kept for a connection's lifetime costs no copy of it (see `CertificateDERSource`).
+    public var certificateDER: [UInt8] {
+        get { leafSource.der }
+        set { leafSource = .bytes(newValue) }
+    }
     /// Server sessions: the certificates the client sent after its own, DER-encoded, in the
     /// order it sent them (RFC 9440 §2.3 `Client-Cert-Chain`). Empty when the client sent its
     /// leaf only, on a resumed session (a ticket carries the leaf, not the chain) and on client
     /// sessions.
-    public var presentedChainDER: [[UInt8]]
+    public var presentedChainDER: [[UInt8]] {
+        get { chainSource.map(\.der) }
+        set { chainSource = newValue.map { .bytes($0) } }
+    }
+    private var leafSource: CertificateDERSource
+    private var chainSource: [CertificateDERSource]
     /// rfc822Name subjectAltName entries (the client policy's `san.email` rule).
     public var emailAddresses: [String]
 
@@ -68,8 +80,66 @@ public struct PeerIdentity: Sendable, Equatable {
         self.signatureAlgorithm = signatureAlgorithm
         self.keyDescription = keyDescription
         self.chainLength = chainLength
-        self.certificateDER = certificateDER
-        self.presentedChainDER = presentedChainDER
+        self.leafSource = .bytes(certificateDER)
+        self.chainSource = presentedChainDER.map { .bytes($0) }
         self.emailAddresses = emailAddresses
     }
+
+    /// Identity of a verified certificate: the leaf (and the presented chain) are kept as
+    /// up-referenced `X509` objects, DER-encoded only when read.
+    init(
+        subject: String, issuer: String, commonNames: [String], organizations: [String],
+        organizationalUnits: [String], dnsNames: [String], ipAddresses: [String], uris: [String],
+        serialNumberHex: String, sha256Fingerprint: String, notBefore: String, notAfter: String,
+        notBeforeEpochSeconds: Int64, notAfterEpochSeconds: Int64, signatureAlgorithm: String,
+        keyDescription: String, chainLength: Int,
+        leaf: OpaquePointer, presentedChain: [OpaquePointer], emailAddresses: [String]
+    ) {
+        self.init(
+            subject: subject, issuer: issuer, commonNames: commonNames, organizations: organizations,
+            organizationalUnits: organizationalUnits, dnsNames: dnsNames, ipAddresses: ipAddresses, uris: uris,
+            serialNumberHex: serialNumberHex, sha256Fingerprint: sha256Fingerprint, notBefore: notBefore,
+            notAfter: notAfter, notBeforeEpochSeconds: notBeforeEpochSeconds, notAfterEpochSeconds: notAfterEpochSeconds,
+            signatureAlgorithm: signatureAlgorithm, keyDescription: keyDescription, chainLength: chainLength,
+            emailAddresses: emailAddresses)
+        leafSource = .certificate(SharedCertificate(borrowing: leaf))
+        chainSource = presentedChain.map { .certificate(SharedCertificate(borrowing: $0)) }
+    }
+}
+
+/// Where a `PeerIdentity` gets a DER encoding from: bytes given by the caller, or a certificate
+/// it holds a reference to. Equal when the encodings are equal, whatever the source.
+///
+/// Why a reference: an idle mutual-TLS connection keeps its `PeerIdentity` for its lifetime,
+/// while the certificates are held by the TLS session (and the session cache) anyway; two
+/// eager copies (leaf and presented intermediate) cost about 1.5 KiB per connection, read only
+/// when RFC 9440 headers are configured.
+enum CertificateDERSource: Sendable, Equatable {
+    case bytes([UInt8])
+    case certificate(SharedCertificate)
+
+    var der: [UInt8] {
+        switch self {
+        case .bytes(let bytes): return bytes
+        case .certificate(let certificate): return X509Inspector.der(certificate.ref)
+        }
+    }
+
+    static func == (lhs: CertificateDERSource, rhs: CertificateDERSource) -> Bool {
+        if case .certificate(let a) = lhs, case .certificate(let b) = rhs, a.ref == b.ref { return true }
+        return lhs.der == rhs.der
+    }
+}
+
+/// An up-referenced `X509 *` that may cross threads: a parsed certificate is not modified any
+/// more, and encoding it (`i2d_X509`) reads the encoding cached when it was parsed.
+final class SharedCertificate: @unchecked Sendable {
+    let ref: OpaquePointer
+
+    init(borrowing ref: OpaquePointer) {
+        X509_up_ref(ref)
+        self.ref = ref
+    }
+
+    deinit { X509_free(ref) }
 }

@@ -28,10 +28,10 @@ public final class TLSSession {
     }
 
     let ssl: OpaquePointer
-    /// Network → SSL. Owned by `ssl` (SSL_set_bio).
-    let readBIO: OpaquePointer
-    /// SSL → network. Owned by `ssl`.
-    let writeBIO: OpaquePointer
+    /// Network → SSL. Owned by `ssl` (SSL_set_bio); replaced by `releaseIdleBuffers()`.
+    private(set) var readBIO: OpaquePointer
+    /// SSL → network. Owned by `ssl`; replaced by `releaseIdleBuffers()`.
+    private(set) var writeBIO: OpaquePointer
     let role: Role
     private(set) var state: State = .handshaking
     /// The first profile or verification failure seen by the verify callback, which knows the
@@ -48,7 +48,12 @@ public final class TLSSession {
     /// period, or under the `warn` policy): the text the caller should log.
     public internal(set) var crlWarning: String?
     private var closeNotifyQueued = false
+    /// `feedEndOfInput()` was called: the read BIO carries the EOF mark and is never replaced.
+    private var inputEnded = false
     private let requestedServerName: String?
+    /// The SNI name recorded from the ClientHello, kept when `releaseHandshakeRecords()` drops
+    /// `offered`; `.some(nil)` = the client sent none.
+    private var recordedServerName: String??
 
     /// The `SSL` ex_data slot holding the unretained owning session.
     static let exDataIndex: Int32 = {
@@ -118,7 +123,66 @@ public final class TLSSession {
     /// The peer's input has ended (TCP FIN). From now on a read that needs more bytes fails:
     /// with `.closed` if close_notify came first, otherwise with `.unexpectedEOF`.
     public func feedEndOfInput() {
+        inputEnded = true
         _ = sekisho_BIO_set_mem_eof_return(readBIO, 0)
+    }
+
+    // MARK: - Idle memory
+
+    /// Capacity above which `releaseIdleBuffers(force: false)` replaces an empty memory BIO.
+    /// A memory BIO never shrinks: its `BUF_MEM` keeps the capacity of the largest flight it
+    /// ever held (a 16 KiB record grows it to about 22 KiB). Below this bound a busy connection
+    /// keeps its BIOs, so that small exchanges do not reallocate them on every response.
+    public static let idleBIOCapacityLimit = 4_096
+
+    /// Replaces each memory BIO that is empty (and, unless `force`, holds more than
+    /// `idleBIOCapacityLimit` bytes of capacity) with a fresh one, which allocates nothing until
+    /// bytes arrive. Call when the connection goes quiet — after the handshake's last flight was
+    /// sent, after a response was flushed. A BIO still holding bytes is never touched, nor the
+    /// read BIO once input ended (it carries the EOF mark). Returns the number replaced.
+    @discardableResult
+    public func releaseIdleBuffers(force: Bool = false) -> Int {
+        var replaced = 0
+        let limit = force ? 0 : Self.idleBIOCapacityLimit
+        if !inputEnded, BIO_ctrl_pending(readBIO) == 0, Self.capacity(of: readBIO) > limit, let fresh = BIO_new(BIO_s_mem()) {
+            SSL_set0_rbio(ssl, fresh)  // frees the old BIO: the write BIO is a different one
+            readBIO = fresh
+            replaced += 1
+        }
+        if BIO_ctrl_pending(writeBIO) == 0, Self.capacity(of: writeBIO) > limit, let fresh = BIO_new(BIO_s_mem()) {
+            SSL_set0_wbio(ssl, fresh)
+            writeBIO = fresh
+            replaced += 1
+        }
+        return replaced
+    }
+
+    /// Bytes allocated by a memory BIO's buffer (`BIO_get_mem_ptr` → `BUF_MEM.max`).
+    static func capacity(of bio: OpaquePointer) -> Int {
+        var memory: UnsafeMutablePointer<BUF_MEM>?
+        guard BIO_ctrl(bio, BIO_C_GET_BUF_MEM_PTR, 0, &memory) > 0, let memory else { return 0 }
+        return Int(memory.pointee.max)
+    }
+
+    /// Capacities of the read and write BIOs (tests and diagnostics).
+    public var bufferCapacities: (read: Int, write: Int) {
+        (Self.capacity(of: readBIO), Self.capacity(of: writeBIO))
+    }
+
+    /// Drops what was captured for the handshake's forensics record — the ClientHello summary,
+    /// the presented chain and its summaries — once that record was written. Only the SNI name
+    /// is kept (`serverName` keeps answering as before); `offered` is nil afterwards.
+    public func releaseHandshakeRecords() {
+        guard case .server = role, !isHandshaking else { return }
+        if let offered { recordedServerName = .some(offered.serverName) }
+        offered = nil
+        presentedCertificates = nil
+        presentedSummaryCache = nil
+    }
+
+    private var isHandshaking: Bool {
+        if case .handshaking = state { return true }
+        return false
     }
 
     /// Ciphertext waiting to be sent.
@@ -345,6 +409,7 @@ public final class TLSSession {
     public var serverName: String? {
         if case .client = role { return requestedServerName }
         if let offered { return offered.serverName }
+        if let recordedServerName { return recordedServerName }
         guard let name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) else { return nil }
         return String(cString: name)
     }

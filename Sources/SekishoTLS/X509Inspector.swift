@@ -172,14 +172,10 @@ enum X509Inspector {
         return written == length ? out : []
     }
 
-    /// DER of every certificate of a `STACK_OF(X509)` (borrowed), in stack order.
-    static func ders(_ stack: OpaquePointer?) -> [[UInt8]] {
+    /// The certificates of a `STACK_OF(X509)` (borrowed), in stack order.
+    static func certificates(_ stack: OpaquePointer?) -> [OpaquePointer] {
         guard let stack else { return [] }
-        var out: [[UInt8]] = []
-        for i in 0..<sekisho_sk_X509_num(stack) {
-            if let cert = sekisho_sk_X509_value(stack, i) { out.append(der(cert)) }
-        }
-        return out
+        return (0..<sekisho_sk_X509_num(stack)).compactMap { sekisho_sk_X509_value(stack, $0) }
     }
 
     /// - Parameter presentedChain: server side only, `SSL_get_peer_cert_chain`: the certificates
@@ -198,7 +194,7 @@ enum X509Inspector {
             notBefore: before.iso8601, notAfter: after.iso8601,
             notBeforeEpochSeconds: before.epochSeconds, notAfterEpochSeconds: after.epochSeconds,
             signatureAlgorithm: signatureAlgorithmName(x), keyDescription: key, chainLength: chainLength,
-            certificateDER: der(x), presentedChainDER: ders(presentedChain), emailAddresses: sans.email
+            leaf: x, presentedChain: certificates(presentedChain), emailAddresses: sans.email
         )
     }
 
