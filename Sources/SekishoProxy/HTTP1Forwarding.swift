@@ -40,15 +40,32 @@ enum HTTP1Forwarding {
 
     struct RequestContext: Sendable {
         /// The client's IP address (no port, IPv6 without brackets).
-        var clientIP: String
-        var clientIsIPv6: Bool
-        var forwarded: ForwardedSettings
-        var identity: IdentityHeaders
+        let clientIP: String
+        let clientIsIPv6: Bool
+        let forwarded: ForwardedSettings
+        let identity: IdentityHeaders
         /// Computed once per connection by `IdentityHeaders.fields(for:)`.
-        var identityFields: [HTTP1Field]
+        let identityFields: [HTTP1Field]
         /// Host to send when an HTTP/1.0 request carried none (upstream requests are HTTP/1.1,
         /// which requires Host): the TLS server name or the listener's address.
-        var fallbackHost: String
+        let fallbackHost: String
+        /// `identityFields` checked and encoded once per connection (the ~1 KiB Client-Cert
+        /// line included), copied into every forwarded head; nil when a value cannot be
+        /// serialized (then every request takes the checked path and fails as it did).
+        let identityBlock: [UInt8]?
+
+        init(
+            clientIP: String, clientIsIPv6: Bool, forwarded: ForwardedSettings, identity: IdentityHeaders,
+            identityFields: [HTTP1Field], fallbackHost: String
+        ) {
+            self.clientIP = clientIP
+            self.clientIsIPv6 = clientIsIPv6
+            self.forwarded = forwarded
+            self.identity = identity
+            self.identityFields = identityFields
+            self.fallbackHost = fallbackHost
+            self.identityBlock = try? HTTP1Serializer.encodeFields(identityFields)
+        }
     }
 
     /// The head sent upstream: origin-form target, HTTP/1.1, hop-by-hop and forged fields

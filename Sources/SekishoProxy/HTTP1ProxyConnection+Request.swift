@@ -217,9 +217,12 @@ extension HTTP1ProxyConnection {
             return
         }
         guard let context = requestContext else { preconditionFailure("request before the handshake completed") }
-        let (forwarded, encoding) = HTTP1Forwarding.upstreamRequest(head, context: context)
+        // Written straight into bytes (HTTP1Forwarding+Wire.swift), with room reserved for
+        // the identity block so that the array grows once, not once per doubling.
+        exchange.forwardedHead.reserveCapacity((context.identityBlock?.count ?? 0) + 1_024)
+        let encoding: BodyEncoding
         do {
-            try HTTP1Serializer.writeRequestHead(forwarded, into: &exchange.forwardedHead)
+            encoding = try HTTP1Forwarding.writeUpstreamRequest(head, context: context, into: &exchange.forwardedHead)
         } catch {
             respondLocally(exchange, ProxyError(.serialization("\(error)")))
             return
@@ -253,13 +256,7 @@ extension HTTP1ProxyConnection {
         var offset = 0
         while offset < bytes.count {
             let n = min(maxData, bytes.count - offset)
-            var header: [UInt8] = []
-            HTTP1Serializer.writeChunkHeader(size: n, into: &header)
-            var used = 0
-            for byte in header {
-                staging[used] = byte
-                used += 1
-            }
+            var used = HTTP1Serializer.writeChunkHeader(size: n, into: staging)
             UnsafeMutableRawBufferPointer(rebasing: staging[used..<(used + n)])
                 .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
             used += n

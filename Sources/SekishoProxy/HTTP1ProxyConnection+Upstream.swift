@@ -167,20 +167,33 @@ extension HTTP1ProxyConnection {
 
     /// Feeds one upstream read to the response parser. Returns false when the exchange is over
     /// (complete or failed) and nothing more must be read for it.
+    ///
+    /// The response head is held back until the end of this read and sent together with the
+    /// first body piece of the same read (when that is small and not re-chunked): one TLS record
+    /// and one encryption instead of two for a typical small response, as a server that buffers
+    /// its output before encrypting produces. Held bytes always go out before anything else is
+    /// done with the exchange (body, end, failure), so nothing is reordered or lost.
     private func processResponseBytes(_ exchange: HTTP1Exchange, _ buffer: UnsafeRawBufferPointer) -> Bool {
         guard let connection = exchange.connection else { return false }
+        var held: [UInt8] = []
+        func sendHeld() -> Bool {
+            guard !held.isEmpty else { return true }
+            defer { held = [] }
+            return sendToClient(held)
+        }
         var offset = 0
         while true {
             let step: HTTP1ParseStep<HTTP1ResponseEvent>
             do {
                 step = try connection.parser.parse(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
             } catch {
+                guard sendHeld() else { return false }
                 upstreamFailed(exchange, ProxyError(.invalidResponse(error)))
                 return false
             }
             let base = offset
             offset += step.consumed
-            guard let event = step.event else { return true }
+            guard let event = step.event else { return sendHeld() }
             switch event {
             case .informational(let head):
                 // RFC 9110 §15.2: never to an HTTP/1.0 client.
@@ -189,11 +202,17 @@ extension HTTP1ProxyConnection {
                 guard (try? HTTP1Serializer.writeResponseHead(HTTP1Forwarding.informational(head), into: &bytes)) != nil else { continue }
                 guard sendToClient(bytes) else { return false }
             case .head(let head):
-                guard startClientResponse(exchange, head) else { return false }
+                held.reserveCapacity(min(buffer.count - base, Self.coalescedBodyLimit) + 1_024)
+                guard startClientResponse(exchange, head, into: &held) else { return false }
             case .body(let range):
                 let piece = UnsafeRawBufferPointer(rebasing: buffer[(base + range.lowerBound)..<(base + range.upperBound)])
-                guard sendResponseBody(exchange, piece) else { return false }
+                if !held.isEmpty, exchange.responseEncoding != .chunked, piece.count <= Self.coalescedBodyLimit {
+                    held.append(contentsOf: piece)
+                    continue
+                }
+                guard sendHeld(), sendResponseBody(exchange, piece) else { return false }
             case .end(let trailers):
+                guard sendHeld() else { return false }
                 // Bytes after the end of the response were not asked for: the connection's
                 // framing can no longer be trusted.
                 if offset < buffer.count { exchange.upstreamReusable = false }
@@ -203,23 +222,35 @@ extension HTTP1ProxyConnection {
         }
     }
 
-    private func startClientResponse(_ exchange: HTTP1Exchange, _ head: HTTP1ResponseHead) -> Bool {
+    /// The largest body piece copied behind a held response head (one TLS record's worth).
+    static let coalescedBodyLimit = 16 * 1_024
+
+    /// Writes the client's response head into `bytes` (the caller sends it). False if the
+    /// exchange failed.
+    private func startClientResponse(_ exchange: HTTP1Exchange, _ head: HTTP1ResponseHead, into bytes: inout [UInt8]) -> Bool {
         let keepAlive = !exchange.closeClientAfter && !draining && exchange.requestFullyRead
-        let response = HTTP1Forwarding.clientResponse(
-            head, clientVersion: exchange.request.version, keepAlive: keepAlive, hsts: http.settings.hsts)
+        let response: (encoding: BodyEncoding, closesClient: Bool)
+        do {
+            response = try HTTP1Forwarding.writeClientResponse(
+                head, clientVersion: exchange.request.version, keepAlive: keepAlive, hsts: http.settings.hsts, into: &bytes)
+        } catch {
+            // As before the head was written straight into bytes: the exchange records the
+            // response it could not send, then fails.
+            let refused = HTTP1Forwarding.clientResponse(
+                head, clientVersion: exchange.request.version, keepAlive: keepAlive, hsts: http.settings.hsts)
+            exchange.responseEncoding = refused.encoding
+            exchange.closeClientAfter = refused.closesClient
+            exchange.status = head.status
+            if !head.keepAlive { exchange.upstreamReusable = false }
+            upstreamFailed(exchange, ProxyError(.serialization("\(error)")))
+            return false
+        }
         exchange.responseEncoding = response.encoding
         exchange.closeClientAfter = response.closesClient
         exchange.status = head.status
         if !head.keepAlive { exchange.upstreamReusable = false }
-        var bytes: [UInt8] = []
-        do {
-            try HTTP1Serializer.writeResponseHead(response.head, into: &bytes)
-        } catch {
-            upstreamFailed(exchange, ProxyError(.serialization("\(error)")))
-            return false
-        }
         exchange.responseStarted = true
-        return sendToClient(bytes)
+        return true
     }
 
     private func sendResponseBody(_ exchange: HTTP1Exchange, _ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -39,10 +39,25 @@ struct IdentityHeaders: Sendable, Equatable {
         self.strippedPrefixes = settings.stripPrefixes.map { $0.lowercased() }
     }
 
-    /// Whether an inbound field with this name must be removed before forwarding.
+    /// Whether an inbound field with this name must be removed before forwarding. Runs for
+    /// every field of every request: compares bytes ASCII-case-insensitively (field names are
+    /// tokens, and so are the configured names and prefixes) instead of lowercasing the name
+    /// into a new String and hashing it.
     func mustStrip(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return strippedNames.contains(lower) || strippedPrefixes.contains { lower.hasPrefix($0) }
+        for stripped in strippedNames where HTTP1Fields.namesEqual(name, stripped) { return true }
+        for prefix in strippedPrefixes where Self.hasLowercasePrefix(name, prefix) { return true }
+        return false
+    }
+
+    /// `name.lowercased().hasPrefix(prefix)` for an ASCII `prefix` that is already lowercase.
+    static func hasLowercasePrefix(_ name: String, _ prefix: String) -> Bool {
+        var nameBytes = name.utf8.makeIterator()
+        for expected in prefix.utf8 {
+            guard let byte = nameBytes.next() else { return false }
+            let lower = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+            if lower != expected { return false }
+        }
+        return true
     }
 
     /// The fields to add for `peer` (nil: no certificate, no fields). Computed once per

@@ -96,6 +96,9 @@ enum RequestAuthority {
     /// The host of a `Host` value (`uri-host [":" port]`, already validated by the parser),
     /// lowercase, without the port, IPv6 without brackets, and without a trailing dot.
     static func hostName(_ value: String) -> String {
+        // The common case, a lowercase name without port, bracket or trailing dot, is its own
+        // host name: no Character-level slicing and no lowercased copy for every request.
+        if isPlainLowercaseHost(value) { return value }
         var host = Substring(value)
         if host.hasPrefix("[") {
             if let close = host.firstIndex(of: "]") { host = host[host.index(after: host.startIndex)..<close] }
@@ -106,6 +109,18 @@ enum RequestAuthority {
         return host.lowercased()
     }
 
+    /// ASCII without uppercase letters, `[`, `:`, and not ending in `.`.
+    static func isPlainLowercaseHost(_ value: String) -> Bool {
+        let utf8 = value.utf8
+        guard let last = utf8.last, last != UInt8(ascii: ".") else { return false }
+        for byte in utf8 {
+            if byte >= 0x80 || (byte >= 0x41 && byte <= 0x5A) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "[") {
+                return false
+            }
+        }
+        return true
+    }
+
     /// RFC 9110 §15.5.20 (421) and RFC 6066 §3: the name the client asked for in TLS must be
     /// the host of its requests, or a client could pass one name's certificate check and then
     /// address another host on the same connection. With SNI, the Host name must equal it. A
@@ -114,6 +129,7 @@ enum RequestAuthority {
     static func agrees(sni: String?, host: String?) -> Bool {
         guard let host else { return true }
         guard let sni else { return HostPort.isIPv4Literal(host) || HostPort.isIPv6Literal(host) }
+        if isPlainLowercaseHost(sni) { return sni == host }
         var name = Substring(sni)
         if name.hasSuffix(".") { name = name.dropLast() }
         return name.lowercased() == host

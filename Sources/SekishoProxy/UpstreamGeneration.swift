@@ -22,6 +22,9 @@ final class UpstreamGeneration: Sendable {
     /// outage recovers without waiting for `fail_timeout`).
     func serverOrder(now: MonotonicInstant = .now()) -> [HostPort] {
         let servers = config.servers
+        // One server (the common deployment): the order is that server whatever the cursor
+        // and health say; no shared atomic and no copies for every request.
+        if servers.count == 1 { return servers }
         let start = cursor.add(1, ordering: .relaxed).oldValue % servers.count
         let rotated = Array(servers[start...] + servers[..<start])
         let down = health.unavailable(now: now)
@@ -35,6 +38,10 @@ final class UpstreamGeneration: Sendable {
 final class UpstreamHealth: Sendable {
     let failTimeout: Duration
     private let downUntil = Mutex<[HostPort: MonotonicInstant]>([:])
+    /// `downUntil.count`, readable without the lock: every response records a success and
+    /// every request asks what is set aside, from every loop, so the healthy case (nothing
+    /// set aside) must not take a lock shared across cores. Updated under the lock.
+    private let setAside = Atomic<Int>(0)
 
     init(failTimeout: Duration) {
         self.failTimeout = failTimeout
@@ -42,20 +49,27 @@ final class UpstreamHealth: Sendable {
 
     func recordFailure(_ server: HostPort, now: MonotonicInstant = .now()) {
         let until = now.adding(failTimeout)
-        downUntil.withLock { $0[server] = until }
+        downUntil.withLock { map in
+            map[server] = until
+            setAside.store(map.count, ordering: .relaxed)
+        }
     }
 
     func recordSuccess(_ server: HostPort) {
+        guard setAside.load(ordering: .relaxed) > 0 else { return }
         downUntil.withLock { map in
             if map[server] != nil { map[server] = nil }
+            setAside.store(map.count, ordering: .relaxed)
         }
     }
 
     /// Servers set aside at `now`; expired entries are forgotten.
     func unavailable(now: MonotonicInstant) -> Set<HostPort> {
-        downUntil.withLock { map in
+        guard setAside.load(ordering: .relaxed) > 0 else { return [] }
+        return downUntil.withLock { map in
             if map.isEmpty { return [] }
             map = map.filter { $0.value > now }
+            setAside.store(map.count, ordering: .relaxed)
             return Set(map.keys)
         }
     }

@@ -40,8 +40,11 @@ struct UpstreamPoolState<ID: Hashable & Sendable>: Sendable {
     /// `expired` lists entries dropped on the way (the shell closes them).
     mutating func checkout(_ key: Key, now: MonotonicInstant) -> (decision: Checkout, expired: [ID]) {
         var expired: [ID] = []
-        while var entries = idle[key], let last = entries.popLast() {
-            idle[key] = entries.isEmpty ? nil : entries
+        // Popped in place (`idle[key]?.popLast()`): copying the array out of the dictionary and
+        // back made every checkout copy the whole list (copy-on-write with two owners).
+        // An emptied list stays in the dictionary with its capacity: the next check-in of the
+        // key (typically within the same request cycle) then allocates nothing.
+        while let last = idle[key]?.popLast() {
             keyOf[last.id] = nil
             if last.expires <= now {
                 expired.append(last.id)
@@ -58,15 +61,18 @@ struct UpstreamPoolState<ID: Hashable & Sendable>: Sendable {
     mutating func checkin(_ id: ID, key: Key, now: MonotonicInstant, maxIdle: Int, idleTimeout: Duration) -> [ID] {
         precondition(keyOf[id] == nil, "a connection was returned to the pool twice")
         guard maxIdle > 0 else { return [id] }
-        var entries = idle[key] ?? []
         var evicted: [ID] = []
-        while entries.count >= maxIdle {
-            let oldest = entries.removeFirst()
-            keyOf[oldest.id] = nil
-            evicted.append(oldest.id)
+        // Mutated in place through the dictionary's default subscript (no copy-on-write copy
+        // of the list at every check-in).
+        let held = idle[key]?.count ?? 0
+        if held >= maxIdle {
+            for _ in 0...(held - maxIdle) {
+                guard let oldest = idle[key]?.removeFirst() else { break }
+                keyOf[oldest.id] = nil
+                evicted.append(oldest.id)
+            }
         }
-        entries.append(Entry(id: id, expires: now.adding(idleTimeout)))
-        idle[key] = entries
+        idle[key, default: []].append(Entry(id: id, expires: now.adding(idleTimeout)))
         keyOf[id] = key
         return evicted
     }
@@ -117,3 +123,4 @@ struct UpstreamPoolState<ID: Hashable & Sendable>: Sendable {
         return all
     }
 }
+
