@@ -32,11 +32,17 @@ public final class Socket: @unchecked Sendable {
 
     private let fd: Int32
     private let readSource: any DispatchSourceRead
-    private let writeSource: any DispatchSourceWrite
+    /// Made the first time write interest is turned on: most sockets never need one (their
+    /// writes complete at once). Besides a Dispatch source less per connection (memory, and
+    /// one registration less at accept and at close), a descriptor with a single source never
+    /// has libdispatch multiplex two sources over one epoll registration, which is where its
+    /// Linux backend has had teardown races (swift-corelibs-libdispatch issues 833 and 949).
+    private var writeSource: (any DispatchSourceWrite)?
     private var readActive = false
     private var writeActive = false
     private var state: State = .open
-    private var pendingCancels = 2
+    /// Cancel handlers still to run before the descriptor may be closed.
+    private var pendingCancels = 0
 
     private enum State { case open, closing, closed }
 
@@ -51,19 +57,27 @@ public final class Socket: @unchecked Sendable {
         self.loop = loop
         self.remoteAddress = remote
         self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-        self.writeSource = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
         self.localAddress = Socket.localAddress(of: fd)
         readSource.setEventHandler { [self] in
             onReadable?()
         }
-        writeSource.setEventHandler { [self] in
-            onWritable?()
-        }
-        let cancelled: @Sendable () -> Void = { [self] in
+        readSource.setCancelHandler { [self] in
             sourceCancelled()
         }
-        readSource.setCancelHandler(handler: cancelled)
-        writeSource.setCancelHandler(handler: cancelled)
+    }
+
+    /// The write source, made (inactive) on first use.
+    private func makeWriteSource() -> any DispatchSourceWrite {
+        if let writeSource { return writeSource }
+        let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
+        source.setEventHandler { [self] in
+            onWritable?()
+        }
+        source.setCancelHandler { [self] in
+            sourceCancelled()
+        }
+        writeSource = source
+        return source
     }
 
     /// Starts a non-blocking connect to `address`. The socket reports writable when the connect
@@ -113,7 +127,7 @@ public final class Socket: @unchecked Sendable {
         loop.assertInLoop()
         guard state == .open, on != writeActive else { return }
         writeActive = on
-        if on { writeSource.resume() } else { writeSource.suspend() }
+        if on { makeWriteSource().resume() } else { writeSource?.suspend() }
     }
 
     public var isOpen: Bool { state == .open }
@@ -173,11 +187,14 @@ public final class Socket: @unchecked Sendable {
         state = .closing
         onReadable = nil
         onWritable = nil
+        pendingCancels = writeSource == nil ? 1 : 2
         readSource.cancel()
-        writeSource.cancel()
         // A suspended source never runs its cancel handler; resume it so it can.
         if !readActive { readSource.resume(); readActive = true }
-        if !writeActive { writeSource.resume(); writeActive = true }
+        if let writeSource {
+            writeSource.cancel()
+            if !writeActive { writeSource.resume(); writeActive = true }
+        }
     }
 
     private func sourceCancelled() {
@@ -187,9 +204,9 @@ public final class Socket: @unchecked Sendable {
         state = .closed
         // Break the handler -> self cycles now that no event can arrive.
         readSource.setEventHandler(handler: nil)
-        writeSource.setEventHandler(handler: nil)
         readSource.setCancelHandler(handler: nil)
-        writeSource.setCancelHandler(handler: nil)
+        writeSource?.setEventHandler(handler: nil)
+        writeSource?.setCancelHandler(handler: nil)
     }
 
     static func localAddress(of fd: Int32) -> SocketAddress? {
