@@ -19,7 +19,7 @@ public enum ConfigDefaults {
     public static let nistCurvesOnly = false
     public static let sessionTickets = true
     /// `tls.session_cache_size`: sessions kept server-side per listener generation.
-    public static let sessionCacheSize = 20_000
+    public static let sessionCacheSize = 4_096
     public static let sessionCacheSizeRange = 0...1_000_000
     /// `client_auth.required`: mutual TLS is the point of sekisho, so it is on unless switched off.
     public static let clientCertificateRequired = true

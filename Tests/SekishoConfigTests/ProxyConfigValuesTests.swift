@@ -30,7 +30,7 @@ final class ProxyConfigValuesTests: XCTestCase {
         XCTAssertEqual(listener.tls12CipherSuites, CryptrecHighProfile.tls12CipherSuites)
         XCTAssertEqual(listener.groups, CryptrecHighProfile.groups)
         XCTAssertTrue(listener.sessionTickets)
-        XCTAssertEqual(listener.sessionCacheSize, 20_000)
+        XCTAssertEqual(listener.sessionCacheSize, 4_096)
         XCTAssertEqual(listener.clientAuth.required, true)
         XCTAssertEqual(listener.clientAuth.caPath, dir.file("client-ca.pem"))
         XCTAssertEqual(listener.clientAuth.crlPaths, [])

@@ -65,7 +65,7 @@ RESUMPTION=${RESUMPTION:-cache}
 case $RESUMPTION in
     cache) nginx_session_lines="ssl_session_tickets off; ssl_session_cache shared:SSL:64m;"
            nginx_session_note="server-side session cache shared by all workers, no tickets"
-           sekisho_session_line="tls: { session_cache_size: 20000 }" ;;
+           sekisho_session_line="tls: { session_cache_size: 4096 }" ;;
     tickets) nginx_session_lines="ssl_session_tickets on; ssl_session_cache off;"
              nginx_session_note="stateless tickets, no session cache"
              sekisho_session_line="tls: { session_cache_size: 0 }" ;;
