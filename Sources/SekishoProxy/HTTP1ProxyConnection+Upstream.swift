@@ -230,25 +230,25 @@ extension HTTP1ProxyConnection {
     private func startClientResponse(_ exchange: HTTP1Exchange, _ head: HTTP1ResponseHead, into bytes: inout [UInt8]) -> Bool {
         let keepAlive = !exchange.closeClientAfter && !draining && exchange.requestFullyRead
         let response: (encoding: BodyEncoding, closesClient: Bool)
+        var failure: (any Error)?
         do {
             response = try HTTP1Forwarding.writeClientResponse(
                 head, clientVersion: exchange.request.version, keepAlive: keepAlive, hsts: http.settings.hsts, into: &bytes)
         } catch {
-            // As before the head was written straight into bytes: the exchange records the
-            // response it could not send, then fails.
+            // The exchange still records the response it could not send, then fails.
             let refused = HTTP1Forwarding.clientResponse(
                 head, clientVersion: exchange.request.version, keepAlive: keepAlive, hsts: http.settings.hsts)
-            exchange.responseEncoding = refused.encoding
-            exchange.closeClientAfter = refused.closesClient
-            exchange.status = head.status
-            if !head.keepAlive { exchange.upstreamReusable = false }
-            upstreamFailed(exchange, ProxyError(.serialization("\(error)")))
-            return false
+            response = (refused.encoding, refused.closesClient)
+            failure = error
         }
         exchange.responseEncoding = response.encoding
         exchange.closeClientAfter = response.closesClient
         exchange.status = head.status
         if !head.keepAlive { exchange.upstreamReusable = false }
+        if let failure {
+            upstreamFailed(exchange, ProxyError(.serialization("\(failure)")))
+            return false
+        }
         exchange.responseStarted = true
         return true
     }

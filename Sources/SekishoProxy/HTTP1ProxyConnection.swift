@@ -182,7 +182,7 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
             try front.flush()
             // Between requests with everything sent: give back BIO capacity a large flight
             // grew (an idle keep-alive connection should cost what a fresh one does).
-            if exchange == nil, pendingRequest.isEmpty, front.isFlushed { front.releaseIdleBuffers() }
+            if exchange == nil, pendingRequest.isEmpty { front.releaseIdleBuffers() }
             return true
         } catch {
             abort(reason: "client_io_error", detail: "\(error)", level: error.isPeerReset ? .info : .warning)

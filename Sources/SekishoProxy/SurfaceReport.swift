@@ -19,10 +19,12 @@ public enum SurfaceReport {
             for (i, suite) in s.tls12CipherSuites.enumerated() { out.append("    \(i + 1). \(suite)") }
             out.append("  groups: \(s.groups.joined(separator: ", "))")
             out.append("  signature algorithms: \(s.signatureAlgorithms.joined(separator: ", "))")
-            let resumption = !s.sessionTickets ? "off"
-                : s.sharedTicketKey ? "stateless tickets under the shared key file"
-                : s.sessionCacheSize > 0 ? "server-side session cache of up to \(s.sessionCacheSize) sessions"
-                : "stateless tickets under a random key per configuration generation"
+            let resumption = switch s.resumption {
+            case .off: "off"
+            case .tickets(shared: true): "stateless tickets under the shared key file"
+            case .tickets(shared: false): "stateless tickets under a random key per configuration generation"
+            case .cache(let size): "server-side session cache of up to \(size) sessions"
+            }
             out.append("  session resumption: \(resumption)")
             for cert in s.certificates {
                 out.append("  server certificate \(cert.certPath): \(cert.subject); \(cert.keyDescription); \(cert.signatureAlgorithm); not after \(cert.notAfter); chain of \(cert.chainLength)")

@@ -254,10 +254,11 @@ final class TLSFrontEnd: @unchecked Sendable {
         if isFlushed { tls.releaseIdleBuffers(force: true) }
     }
 
-    /// Call when the connection goes quiet (nothing in flight toward the client): replaces
-    /// memory BIOs that a large flight grew beyond `TLSSession.idleBIOCapacityLimit`.
+    /// Call when the connection may have gone quiet: once nothing is in flight toward the
+    /// client, replaces memory BIOs that a large flight grew beyond
+    /// `TLSSession.idleBIOCapacityLimit`.
     func releaseIdleBuffers() {
-        guard backlog.isEmpty else { return }  // a drained backlog holds no storage already
+        guard isFlushed else { return }
         tls.releaseIdleBuffers()
     }
 

@@ -69,8 +69,6 @@ enum CertificateProfile {
         var x509Error: Int32
     }
 
-    /// The profile's own client-certificate rules for the certificate at `depth` of a
-    /// presented chain (not the trust anchor). Order: signature, key, then leaf-only usage.
     /// The X509 ex_data slot marking a client certificate object that passed `clientViolation`
     /// at depth 0. The rules depend on the certificate's content only (the profile is compiled
     /// in), so a resumption from the server-side cache, which carries the very same `X509`
@@ -93,10 +91,17 @@ enum CertificateProfile {
         _ = X509_set_ex_data(leaf, checkedMarkIndex, UnsafeMutableRawPointer(bitPattern: 1))
     }
 
+    /// "client certificate CN=…" / "client chain certificate CN=…": how every refusal detail
+    /// names the certificate. Built only on failure: success paths run for every certificate
+    /// of every handshake and should not print names.
+    static func describe(_ x: OpaquePointer?, depth: Int) -> String {
+        "client \(depth == 0 ? "certificate" : "chain certificate") \(x.map { X509Inspector.subject($0) } ?? "?")"
+    }
+
+    /// The profile's own client-certificate rules for the certificate at `depth` of a
+    /// presented chain (not the trust anchor). Order: signature, key, then leaf-only usage.
     static func clientViolation(_ x: OpaquePointer, depth: Int) -> ClientViolation? {
-        // Built only on failure: the success path runs for every certificate of every
-        // handshake and should not print names.
-        func who() -> String { "client \(depth == 0 ? "certificate" : "chain certificate") \(X509Inspector.subject(x))" }
+        func who() -> String { describe(x, depth: depth) }
         switch signatureVerdict(x) {
         case .acceptable: break
         case .sha1:
@@ -143,8 +148,7 @@ enum CertificateProfile {
     /// Maps an error OpenSSL's own verification raised (ok=0 in the verify callback) to a
     /// reason, for certificates that passed `clientViolation`.
     static func reason(forX509Error error: Int32, certificate x: OpaquePointer?, depth: Int) -> (TLSRefusalReason, String) {
-        let subject = x.map { X509Inspector.subject($0) } ?? "?"
-        let who = "client \(depth == 0 ? "certificate" : "chain certificate") \(subject)"
+        let who = describe(x, depth: depth)
         let text = X509_verify_cert_error_string(Int(error)).map { String(cString: $0) } ?? "error \(error)"
         switch error {
         case X509_V_ERR_CERT_HAS_EXPIRED:

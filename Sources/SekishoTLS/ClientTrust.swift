@@ -1,12 +1,6 @@
 internal import COpenSSL
 internal import CSekishoShims
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The client-certificate trust of one listener: the configured CAs and CRLs, parsed once.
 ///
 /// Immutable after `load`. The CAs are installed into the `SSL_CTX`'s `X509_STORE` for chain
@@ -98,7 +92,7 @@ final class ClientTrust {
             _ = X509_CRL_get0_by_serial(crl.ref, &entry, serial)
             ASN1_INTEGER_free(serial)
         }
-        let next = X509_CRL_get0_nextUpdate(crl.ref).map { X509Inspector.time($0).epochSeconds }
+        let next = X509_CRL_get0_nextUpdate(crl.ref).map { X509Inspector.epochSeconds($0) }
         return .success(VerifiedCRL(crl: crl, signers: signers, nextUpdateEpochSeconds: next))
     }
 
@@ -232,25 +226,17 @@ final class ClientTrust {
 
     private func timeAndRevocation(_ cert: OpaquePointer, issuer: OpaquePointer?, depth: Int, now: CertificateTime) -> ResumptionVerdict? {
         // Names and dates are formatted only for a refusal: this runs on every resumption.
-        func who() -> String { "client \(depth == 0 ? "certificate" : "chain certificate") \(X509Inspector.subject(cert))" }
-        if Self.epochSeconds(X509_get0_notAfter(cert)) < now.epochSeconds {
+        func who() -> String { CertificateProfile.describe(cert, depth: depth) }
+        if X509Inspector.epochSeconds(X509_get0_notAfter(cert)) < now.epochSeconds {
             return .refused(.expired, "\(who()) expired on \(X509Inspector.notAfter(cert).iso8601) (depth \(depth), resumed session)")
         }
-        if Self.epochSeconds(X509_get0_notBefore(cert)) > now.epochSeconds {
+        if X509Inspector.epochSeconds(X509_get0_notBefore(cert)) > now.epochSeconds {
             return .refused(.notYetValid, "\(who()) is not valid before \(X509Inspector.notBefore(cert).iso8601) (depth \(depth), resumed session)")
         }
         if case .refused(let reason, let detail) = revocation(of: cert, issuer: issuer, depth: depth, now: now) {
             return .refused(reason, detail + " (resumed session)")
         }
         return nil
-    }
-
-    /// Seconds since the epoch of an ASN.1 time, without formatting it (0 when unreadable, which
-    /// makes a notAfter read as expired).
-    static func epochSeconds(_ time: UnsafePointer<ASN1_TIME>?) -> Int64 {
-        var parts = tm()
-        guard let time, ASN1_TIME_to_tm(time, &parts) == 1 else { return 0 }
-        return Int64(timegm(&parts))
     }
 
     /// The outcome of checking one certificate against the configured CRLs.
@@ -291,14 +277,12 @@ final class ClientTrust {
             var revoked: OpaquePointer?
             // 1: listed; 2: listed as removeFromCRL (delta CRLs only, refused at load); 0: absent.
             if X509_CRL_get0_by_cert(entry.crl.ref, &revoked, cert) == 1 {
-                let who = "client \(depth == 0 ? "certificate" : "chain certificate") \(X509Inspector.subject(cert))"
-                return .refused(.revoked, "\(who) is revoked (serial \(X509Inspector.serialHex(cert)), depth \(depth), CRL \(entry.crl.path))")
+                return .refused(.revoked, "\(CertificateProfile.describe(cert, depth: depth)) is revoked (serial \(X509Inspector.serialHex(cert)), depth \(depth), CRL \(entry.crl.path))")
             }
         }
         OpenSSLErrorQueue.clear()
         if nameMatched, !applied {
-            let who = "client \(depth == 0 ? "certificate" : "chain certificate") \(X509Inspector.subject(cert))"
-            return .refused(.crlUnavailable, "no usable CRL for \(who): the configured CRLs from \(X509Inspector.issuer(cert)) are signed by a different key than the one that issued it (depth \(depth))")
+            return .refused(.crlUnavailable, "no usable CRL for \(CertificateProfile.describe(cert, depth: depth)): the configured CRLs from \(X509Inspector.issuer(cert)) are signed by a different key than the one that issued it (depth \(depth))")
         }
         return .notRevoked(warning: warning)
     }

@@ -8,7 +8,10 @@ import Darwin
 #endif
 
 /// An owned `X509 *`.
-final class X509Certificate {
+/// `@unchecked Sendable`: the reference is immutable, and a parsed certificate is not modified
+/// any more; encoding it (`i2d_X509`, used by `PeerIdentity` from any thread) reads the
+/// encoding cached when it was parsed.
+final class X509Certificate: @unchecked Sendable {
     let ref: OpaquePointer
 
     init(takingOwnership ref: OpaquePointer) { self.ref = ref }

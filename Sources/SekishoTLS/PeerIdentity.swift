@@ -102,8 +102,8 @@ public struct PeerIdentity: Sendable, Equatable {
             notAfter: notAfter, notBeforeEpochSeconds: notBeforeEpochSeconds, notAfterEpochSeconds: notAfterEpochSeconds,
             signatureAlgorithm: signatureAlgorithm, keyDescription: keyDescription, chainLength: chainLength,
             emailAddresses: emailAddresses)
-        leafSource = .certificate(SharedCertificate(borrowing: leaf))
-        chainSource = presentedChain.map { .certificate(SharedCertificate(borrowing: $0)) }
+        leafSource = .certificate(X509Certificate(borrowing: leaf))
+        chainSource = presentedChain.map { .certificate(X509Certificate(borrowing: $0)) }
     }
 }
 
@@ -116,7 +116,7 @@ public struct PeerIdentity: Sendable, Equatable {
 /// when RFC 9440 headers are configured.
 enum CertificateDERSource: Sendable, Equatable {
     case bytes([UInt8])
-    case certificate(SharedCertificate)
+    case certificate(X509Certificate)
 
     var der: [UInt8] {
         switch self {
@@ -129,17 +129,4 @@ enum CertificateDERSource: Sendable, Equatable {
         if case .certificate(let a) = lhs, case .certificate(let b) = rhs, a.ref == b.ref { return true }
         return lhs.der == rhs.der
     }
-}
-
-/// An up-referenced `X509 *` that may cross threads: a parsed certificate is not modified any
-/// more, and encoding it (`i2d_X509`) reads the encoding cached when it was parsed.
-final class SharedCertificate: @unchecked Sendable {
-    let ref: OpaquePointer
-
-    init(borrowing ref: OpaquePointer) {
-        X509_up_ref(ref)
-        self.ref = ref
-    }
-
-    deinit { X509_free(ref) }
 }

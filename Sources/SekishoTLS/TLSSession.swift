@@ -222,11 +222,7 @@ public final class TLSSession {
             switch serverPeer(context) {
             case .success(let identity): peer = identity
             case .failure(let refusal):
-                // OpenSSL has finished its side and may have queued a fresh ticket (TLS 1.3);
-                // a refused client must not receive one, so the output is discarded.
-                _ = sekisho_BIO_reset(writeBIO)
-                if let session = SSL_get_session(ssl) { _ = SSL_CTX_remove_session(SSL_get_SSL_CTX(ssl), session) }
-                state = .refused(refusal)
+                refuseCompleted(refusal)
                 return .failed(refusal)
             }
         case .client:
@@ -345,9 +341,15 @@ public final class TLSSession {
     /// sent any more, so the caller just closes. Later calls report `refusal`.
     public func refuse(_ refusal: TLSRefusal) {
         guard case .established = state else { return }
+        refuseCompleted(refusal)
+    }
+
+    /// A handshake OpenSSL completed, refused by sekisho: the output OpenSSL queued (a TLS 1.3
+    /// NewSessionTicket in particular) is discarded so the client never receives it, and a
+    /// server session leaves the cache, since a TLS 1.2 client learned its session id from the
+    /// ServerHello and must not come back with it.
+    private func refuseCompleted(_ refusal: TLSRefusal) {
         _ = sekisho_BIO_reset(writeBIO)
-        // A TLS 1.2 client learned its session id from the ServerHello: make sure it cannot
-        // come back with it.
         if case .server = role, let session = SSL_get_session(ssl) {
             _ = SSL_CTX_remove_session(SSL_get_SSL_CTX(ssl), session)
         }

@@ -15,10 +15,14 @@ public struct TLSSurface: Sendable, Equatable {
     /// Handshake signature algorithms (server and accepted client CertificateVerify).
     public var signatureAlgorithms: [String]
     public var alpn: [String]
-    public var sessionTickets: Bool
-    public var sharedTicketKey: Bool
+    /// How sessions resume; the three views below are read from it.
+    public var resumption: TLSServerConfiguration.Resumption
+    /// Resumption is on.
+    public var sessionTickets: Bool { resumption != .off }
+    /// Stateless tickets under the configured key file.
+    public var sharedTicketKey: Bool { resumption == .tickets(shared: true) }
     /// Size of the server-side session cache; 0 when resumption uses stateless tickets or is off.
-    public var sessionCacheSize: Int
+    public var sessionCacheSize: Int { resumption.cacheSize }
     public var certificates: [TLSCertificateSummary]
     public var clientAuthRequired: Bool
     public var clientCAs: [String]
@@ -29,8 +33,8 @@ public struct TLSSurface: Sendable, Equatable {
     public init(
         listenerName: String, openSSLVersion: String, versions: [TLSProtocolVersion],
         tls13CipherSuites: [String], tls12CipherSuites: [String], groups: [String],
-        signatureAlgorithms: [String], alpn: [String], sessionTickets: Bool, sharedTicketKey: Bool,
-        sessionCacheSize: Int, certificates: [TLSCertificateSummary], clientAuthRequired: Bool, clientCAs: [String],
+        signatureAlgorithms: [String], alpn: [String], resumption: TLSServerConfiguration.Resumption,
+        certificates: [TLSCertificateSummary], clientAuthRequired: Bool, clientCAs: [String],
         crlCount: Int, notes: [String]
     ) {
         self.listenerName = listenerName
@@ -41,9 +45,7 @@ public struct TLSSurface: Sendable, Equatable {
         self.groups = groups
         self.signatureAlgorithms = signatureAlgorithms
         self.alpn = alpn
-        self.sessionTickets = sessionTickets
-        self.sharedTicketKey = sharedTicketKey
-        self.sessionCacheSize = sessionCacheSize
+        self.resumption = resumption
         self.certificates = certificates
         self.clientAuthRequired = clientAuthRequired
         self.clientCAs = clientCAs

@@ -60,14 +60,26 @@ enum X509Inspector {
     }
 
     static func time(_ t: UnsafePointer<ASN1_TIME>?) -> CertificateTime {
-        var parts = tm()
-        guard let t, ASN1_TIME_to_tm(t, &parts) == 1 else { return CertificateTime(epochSeconds: 0, iso8601: "?") }
+        guard var parts = brokenDown(t) else { return CertificateTime(epochSeconds: 0, iso8601: "?") }
         let epoch = Int64(timegm(&parts))
         let iso = iso8601(
             year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
             hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec)
         )
         return CertificateTime(epochSeconds: epoch, iso8601: iso)
+    }
+
+    /// Seconds since the epoch only, for comparisons on hot paths (0 when unreadable, so a
+    /// notAfter reads as expired).
+    static func epochSeconds(_ t: UnsafePointer<ASN1_TIME>?) -> Int64 {
+        guard var parts = brokenDown(t) else { return 0 }
+        return Int64(timegm(&parts))
+    }
+
+    private static func brokenDown(_ t: UnsafePointer<ASN1_TIME>?) -> tm? {
+        var parts = tm()
+        guard let t, ASN1_TIME_to_tm(t, &parts) == 1 else { return nil }
+        return parts
     }
 
     /// "YYYY-MM-DDTHH:MM:SSZ" without Foundation.

@@ -10,22 +10,12 @@ final class HTTP1ForwardingTests: XCTestCase {
         ip: String = "192.0.2.7", ipv6: Bool = false, forwarded: ForwardedSettings = .defaults,
         identity: IdentityHeaderSettings = .defaults, fields: [HTTP1Field] = [HTTP1Field(name: "Client-Cert", value: ":AA==:")]
     ) -> HTTP1Forwarding.RequestContext {
-        HTTP1Forwarding.RequestContext(
-            clientIP: ip, clientIsIPv6: ipv6, forwarded: forwarded, identity: IdentityHeaders(settings: identity),
-            identityFields: fields, fallbackHost: "localhost"
-        )
+        ForwardingFixtures.context(ip: ip, ipv6: ipv6, forwarded: forwarded, identity: identity, fields: fields, fallbackHost: "localhost")
     }
 
     /// Parses a request head the way the proxy does, so the tests start from real parser output.
     private func parse(_ text: String) throws -> HTTP1RequestHead {
-        var parser = HTTP1RequestParser()
-        let bytes = Array(text.utf8)
-        let step = try bytes.withUnsafeBytes { try parser.parse($0) }
-        guard case .head(let head)? = step.event else {
-            XCTFail("no head parsed from \(text.debugDescription)")
-            throw CancellationError()
-        }
-        return head
+        try ForwardingFixtures.parse(text)
     }
 
     private func names(_ fields: HTTP1Fields) -> [String] { fields.map(\.name) }

@@ -13,21 +13,11 @@ final class HTTP1ForwardingWireTests: XCTestCase {
         identity: IdentityHeaderSettings = .defaults,
         fields: [HTTP1Field] = [HTTP1Field(name: "Client-Cert", value: ":AA==:"), HTTP1Field(name: "X-Client-Cert-Subject", value: "CN=a")]
     ) -> HTTP1Forwarding.RequestContext {
-        HTTP1Forwarding.RequestContext(
-            clientIP: ip, clientIsIPv6: ipv6, forwarded: forwarded, identity: IdentityHeaders(settings: identity),
-            identityFields: fields, fallbackHost: "fallback.example"
-        )
+        ForwardingFixtures.context(ip: ip, ipv6: ipv6, forwarded: forwarded, identity: identity, fields: fields, fallbackHost: "fallback.example")
     }
 
     private func parse(_ text: String) throws -> HTTP1RequestHead {
-        var parser = HTTP1RequestParser()
-        let bytes = Array(text.utf8)
-        let step = try bytes.withUnsafeBytes { try parser.parse($0) }
-        guard case .head(let head)? = step.event else {
-            XCTFail("no head parsed from \(text.debugDescription)")
-            throw CancellationError()
-        }
-        return head
+        try ForwardingFixtures.parse(text)
     }
 
     private func reference(_ head: HTTP1RequestHead, _ context: HTTP1Forwarding.RequestContext) throws -> ([UInt8], BodyEncoding) {
