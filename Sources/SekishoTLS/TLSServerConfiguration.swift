@@ -115,8 +115,9 @@ public struct TLSClientAuthSettings: Sendable, Hashable {
     public var required: Bool
     /// PEM bundle of the CAs client chains must verify to (also sent as the acceptable-CA list).
     public var caPath: String
-    /// CRL files, PEM or DER (detected). With any CRL configured, every certificate of every
-    /// client chain must be covered by a CRL from its issuer (`X509_V_FLAG_CRL_CHECK_ALL`).
+    /// CRL files, PEM or DER (detected), complete CRLs only (delta and partitioned ones are
+    /// refused at load). Every certificate of a client chain is checked against the CRLs of its
+    /// issuer where its issuer has one (`ClientTrust.revocation`).
     public var crlPaths: [String]
     /// Maximum number of intermediates between the client leaf and the anchor.
     public var verifyDepth: Int
