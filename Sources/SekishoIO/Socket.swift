@@ -21,7 +21,17 @@ import Dispatch
 public final class Socket: @unchecked Sendable {
     public let loop: EventLoop
     public let remoteAddress: SocketAddress?
-    public private(set) var localAddress: SocketAddress?
+    /// Asked of the kernel on first use (most connections never need it: one `getsockname`
+    /// less per accept).
+    public var localAddress: SocketAddress? {
+        loop.assertInLoop()
+        if case .known(let address) = local { return address }
+        let address = state == .open ? Socket.localAddress(of: fd) : nil
+        local = .known(address)
+        return address
+    }
+    private var local: LocalAddress = .unknown
+    private enum LocalAddress { case unknown, known(SocketAddress?) }
 
     /// Called on the loop when the socket is readable (or has EOF/error pending) while read
     /// interest is on.
@@ -57,7 +67,6 @@ public final class Socket: @unchecked Sendable {
         self.loop = loop
         self.remoteAddress = remote
         self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-        self.localAddress = Socket.localAddress(of: fd)
         readSource.setEventHandler { [self] in
             onReadable?()
         }
@@ -111,7 +120,7 @@ public final class Socket: @unchecked Sendable {
         loop.assertInLoop()
         let err = try Posix.socketError(fd)
         if err != 0 { throw SyscallError(errno: err, function: "connect") }
-        localAddress = Socket.localAddress(of: fd)
+        local = .unknown
     }
 
     // MARK: Interest
@@ -224,6 +233,9 @@ public final class Socket: @unchecked Sendable {
 public struct AcceptedSocket: Sendable {
     let fd: Int32
     public let remote: SocketAddress
+    /// The loop on whose queue it was accepted (a per-loop listener); nil for a listener with
+    /// an accept queue of its own.
+    public let acceptedOn: EventLoop?
 
     /// Closes the descriptor without adopting it (for example over the connection limit).
     public func discard() {

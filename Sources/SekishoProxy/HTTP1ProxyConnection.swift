@@ -112,8 +112,13 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
         resources.register(self)
         front.socket.onReadable = { [unowned self] in self.clientReadable() }
         front.socket.onWritable = { [unowned self] in self.clientWritable() }
-        front.socket.setReadInterest(true)
         armTimer()
+        // The listener hands a connection over once its first bytes are in (TCP_DEFER_ACCEPT),
+        // so the ClientHello is normally waiting: answer it now rather than after a readable
+        // event, one event-loop round trip less per handshake. Nothing there yet is harmless
+        // (the read says "would block").
+        clientReadable()
+        if case .handshaking = phase { front.socket.setReadInterest(true) }
     }
 
     private func clientReadable() {
@@ -246,6 +251,12 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
         // A client that keeps sending gets two seconds, then an RST does not matter any more:
         // everything we sent has been sent.
         closingDeadline = MonotonicInstant.now().adding(.seconds(2))
+        if clientInputEnded {
+            // The client has already said it is done (close_notify or FIN), so its FIN is
+            // usually in: read it now instead of after one more readable event.
+            discardClientInput()
+            if isClosed { return }
+        }
         armedFor = nil
         armTimer()
     }

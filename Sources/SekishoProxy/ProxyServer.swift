@@ -7,8 +7,9 @@ import Synchronization
 
 /// The running proxy: the loops, the listeners, and the current configuration generation.
 ///
-/// Accepts run on one queue per listener and are spread round-robin over the loops; each
-/// connection then lives entirely on its loop. The current generation sits behind one lock and
+/// Each listener has one socket per loop (SO_REUSEPORT, see `Listener`): the kernel spreads
+/// new connections over the loops, and each connection is accepted on, and then lives
+/// entirely on, its loop. The current generation sits behind one lock and
 /// is read once per accepted connection, so a reload never changes a connection mid-flight.
 public final class ProxyServer: Sendable {
     public let group: EventLoopGroup
@@ -70,7 +71,11 @@ public final class ProxyServer: Sendable {
                 idBase: UInt64(nextTrackerIndex.add(1, ordering: .relaxed).newValue) << 48
             )
             do {
-                let listener = try Listener(address: SocketAddress(listenerConfig.listen), label: name) { [self] event in
+                // One socket per loop: each connection is accepted on the loop that serves it.
+                // Every listener kind begins with the client's ClientHello.
+                let listener = try Listener(
+                    address: SocketAddress(listenerConfig.listen), clientSpeaksFirst: true, acceptingOn: group.loops
+                ) { [self] event in
                     self.handle(event, listenerName: name, tracker: tracker)
                 }
                 made.append(BoundListener(name: name, configured: listenerConfig.listen, listener: listener, tracker: tracker))
@@ -109,15 +114,24 @@ public final class ProxyServer: Sendable {
                 accepted.discard()
                 return
             }
-            let loop = group.next()
-            let resources = self.resources[loop.index]
-            let logger = self.logger
-            loop.execute {
-                makeProxyConnection(
-                    id: id, accepted: accepted, resources: resources,
-                    generation: listenerGeneration, tracker: tracker, logger: logger
-                ).start()
+            guard let loop = accepted.acceptedOn else {
+                // A listener with its own accept queue: spread round-robin over the loops.
+                let loop = group.next()
+                let resources = self.resources[loop.index]
+                let logger = self.logger
+                loop.execute {
+                    makeProxyConnection(
+                        id: id, accepted: accepted, resources: resources,
+                        generation: listenerGeneration, tracker: tracker, logger: logger
+                    ).start()
+                }
+                return
             }
+            // Already on the loop that accepted it.
+            makeProxyConnection(
+                id: id, accepted: accepted, resources: resources[loop.index],
+                generation: listenerGeneration, tracker: tracker, logger: logger
+            ).start()
         }
     }
 

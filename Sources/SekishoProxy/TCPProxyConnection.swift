@@ -90,10 +90,12 @@ final class TCPProxyConnection: ProxyConnection, @unchecked Sendable {
         resources.register(self)
         client.onReadable = { [unowned self] in self.clientReadable() }
         client.onWritable = { [unowned self] in self.clientWritable() }
-        client.setReadInterest(true)
         timer.schedule(at: front.acceptedAt.adding(generation.config.handshakeTimeout)) { [unowned self] in
             self.handshakeTimedOut()
         }
+        // As in HTTP1ProxyConnection.start(): the ClientHello is normally already waiting.
+        clientReadable()
+        if case .handshaking = state { client.setReadInterest(true) }
     }
 
     private func clientReadable() {
