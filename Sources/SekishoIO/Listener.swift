@@ -128,8 +128,9 @@ public final class Listener: @unchecked Sendable {
     }
 
     /// Stops accepting and closes the listening descriptors (after their sources are
-    /// cancelled). Already accepted connections are unaffected. Must not be called on one of
-    /// the listener's own queues (it waits for each of them).
+    /// cancelled), returning once they are closed. Already accepted connections are
+    /// unaffected. Must not be called on one of the listener's own queues (it waits for each
+    /// of them).
     public func close() {
         for port in ports { port.close() }
     }
@@ -148,6 +149,8 @@ private final class AcceptPort: @unchecked Sendable {
     /// Dispatch sources start inactive; one that is released without ever being resumed
     /// traps, so `close()` and `deinit` resume it after cancelling if `start()` never ran.
     private var isStarted = false
+    /// Signalled by the cancel handler once the descriptor is closed.
+    private let descriptorClosed = DispatchSemaphore(value: 0)
 
     init(fd: Int32, queue: DispatchQueue, loop: EventLoop?, onEvent: @escaping @Sendable (Listener.Event) -> Void) {
         self.fd = fd
@@ -157,8 +160,9 @@ private final class AcceptPort: @unchecked Sendable {
         source.setEventHandler { [unowned self] in
             self.acceptBatch(onEvent)
         }
-        source.setCancelHandler { [fd] in
+        source.setCancelHandler { [fd, descriptorClosed] in
             Posix.close(fd)
+            descriptorClosed.signal()
         }
     }
 
@@ -170,13 +174,17 @@ private final class AcceptPort: @unchecked Sendable {
         }
     }
 
+    /// Returns once the descriptor is closed, so that a connect right after `close()` is
+    /// refused rather than queued on a socket about to go (and then reset).
     func close() {
-        queue.sync {
-            guard isOpen else { return }
+        let cancelled = queue.sync { () -> Bool in
+            guard isOpen else { return false }
             isOpen = false
             source.cancel()
             if isPaused || !isStarted { source.resume(); isPaused = false; isStarted = true }
+            return true
         }
+        if cancelled { descriptorClosed.wait() }
     }
 
     private func acceptBatch(_ onEvent: @Sendable (Listener.Event) -> Void) {

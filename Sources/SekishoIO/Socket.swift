@@ -115,6 +115,20 @@ public final class Socket: @unchecked Sendable {
         return Socket(takingOwnership: fd, remote: address, loop: loop)
     }
 
+    /// Whether a non-blocking connect has already completed (the peer's address is known).
+    /// On loopback it usually has by the time `connect(to:loop:)` returns, and the caller can
+    /// go on without waiting for the writable event.
+    public var isConnected: Bool {
+        loop.assertInLoop()
+        guard state == .open else { return false }
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &len) }
+        }
+        return rc == 0
+    }
+
     /// After a non-blocking connect reported writable: throws the connect error, if any.
     public func finishConnect() throws(SyscallError) {
         loop.assertInLoop()

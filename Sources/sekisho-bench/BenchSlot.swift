@@ -216,7 +216,14 @@ final class BenchSlot: @unchecked Sendable {
         // The socket drops these closures in close(), which breaks the cycle.
         socket.onWritable = { [self] in writable() }
         socket.onReadable = { [self] in readable() }
-        socket.setWriteInterest(true)
+        // On loopback the connect has normally completed already: start at once instead of
+        // after a writable event (`openssl s_time` and `ab` block in connect and go straight
+        // on; waiting for the event would add an event-loop round trip to every operation).
+        if socket.isConnected {
+            connected()
+        } else {
+            socket.setWriteInterest(true)
+        }
     }
 
     /// The non-blocking connect finished (`writable()` in `.connecting`).

@@ -159,6 +159,38 @@ final class SocketLoopbackTests: XCTestCase {
         XCTAssertEqual(observed?.errno, ECONNREFUSED)
     }
 
+    /// `isConnected` (what sekisho-bench uses to skip the writable event after a loopback
+    /// connect): true once the connect completed, false for a refused one.
+    func testIsConnectedTellsACompletedConnectFromARefusedOne() throws {
+        let server = try EchoServer(address: try HostPort.parse("127.0.0.1:0").get(), group: group)
+        defer { server.listener.close() }
+        let probe = try Listener(address: SocketAddress(try HostPort.parse("127.0.0.1:0").get()), label: "probe") { _ in }
+        let closedPort = probe.localAddress
+        probe.close()
+        let loop = group.loops[1]
+        let done = expectation(description: "both connects settled")
+        done.expectedFulfillmentCount = 2
+        nonisolated(unsafe) var openConnected: Bool?
+        nonisolated(unsafe) var refusedConnected: Bool?
+        nonisolated(unsafe) var sockets: [Socket] = []
+        loop.execute {
+            for (address, isOpenPort) in [(server.listener.localAddress, true), (closedPort, false)] {
+                guard let socket = try? Socket.connect(to: address, loop: loop) else { done.fulfill(); continue }
+                sockets.append(socket)
+                socket.onWritable = {
+                    socket.setWriteInterest(false)
+                    if isOpenPort { openConnected = socket.isConnected } else { refusedConnected = socket.isConnected }
+                    socket.close()
+                    done.fulfill()
+                }
+                socket.setWriteInterest(true)
+            }
+        }
+        wait(for: [done], timeout: 5)
+        XCTAssertEqual(openConnected, true)
+        XCTAssertEqual(refusedConnected, false)
+    }
+
     func testTimerFiresOnceAtItsDeadlineAndCanBeRearmed() {
         let loop = group.loops[0]
         let fired = expectation(description: "timer fired twice")
