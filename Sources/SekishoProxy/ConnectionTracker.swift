@@ -53,11 +53,12 @@ final class ConnectionTracker: Sendable {
 }
 
 extension Logger {
-    /// The logger of one connection: every line it writes carries `conn`, `peer` and `listener`.
-    func forConnection(_ id: ConnectionID, peer: SocketAddress, listener: String) -> Logger {
+    /// The logger of one connection: every line it writes carries `conn`, `peer` and `listener`
+    /// (`peer` is "-" for a socket without a remote address, which an accepted one always has).
+    func forConnection(_ id: ConnectionID, peer: SocketAddress?, listener: String) -> Logger {
         var logger = self
         logger[metadataKey: "conn"] = "\(id)"
-        logger[metadataKey: "peer"] = "\(peer)"
+        logger[metadataKey: "peer"] = peer.map { "\($0)" } ?? "-"
         logger[metadataKey: "listener"] = "\(listener)"
         return logger
     }

@@ -216,7 +216,8 @@ extension HTTP1ProxyConnection {
             respondLocally(exchange, ProxyError(.policyDenied(rule: rule)))
             return
         }
-        guard let context = requestContext else { preconditionFailure("request before the handshake completed") }
+        guard case .open = phase else { preconditionFailure("request before the handshake completed") }
+        let context = requestContext()
         // Written straight into bytes (HTTP1Forwarding+Wire.swift), with room reserved for
         // the identity block so that the array grows once, not once per doubling.
         exchange.forwardedHead.reserveCapacity((context.identityBlock?.count ?? 0) + 1_024)

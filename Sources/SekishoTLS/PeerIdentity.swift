@@ -105,6 +105,21 @@ public struct PeerIdentity: Sendable, Equatable {
         leafSource = .certificate(X509Certificate(borrowing: leaf))
         chainSource = presentedChain.map { .certificate(X509Certificate(borrowing: $0)) }
     }
+
+    /// Whether this identity's presented chain is `chain`, certificate by certificate
+    /// (`PeerIdentityCache`). Compares encodings (`X509_cmp`), not object addresses.
+    func presents(_ chain: [OpaquePointer]) -> Bool {
+        guard chainSource.count == chain.count else { return false }
+        for (source, certificate) in zip(chainSource, chain) {
+            switch source {
+            case .certificate(let held):
+                if held.ref != certificate, X509_cmp(held.ref, certificate) != 0 { return false }
+            case .bytes(let bytes):
+                if bytes != X509Inspector.der(certificate) { return false }
+            }
+        }
+        return true
+    }
 }
 
 /// Where a `PeerIdentity` gets a DER encoding from: bytes given by the caller, or a certificate

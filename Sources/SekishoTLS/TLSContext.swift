@@ -22,6 +22,9 @@ public final class TLSContext: @unchecked Sendable {
     let mode: TLSContextMode
     /// What this context negotiates, read back from OpenSSL.
     public let surface: TLSSurface
+    /// Identities of the clients this context verified, shared between their connections
+    /// (`PeerIdentityCache`; internally locked, so the invariant above still holds).
+    let peerIdentities = PeerIdentityCache()
 
     /// `OpenSSL_version(OPENSSL_VERSION)`, e.g. "OpenSSL 3.0.13 30 Jan 2024".
     public static var openSSLVersionString: String {

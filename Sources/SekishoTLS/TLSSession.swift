@@ -252,12 +252,12 @@ public final class TLSSession {
             case .refused(let reason, let detail):
                 return .failure(TLSRefusal(reason: reason, detail: detail))
             case .accepted(let chainLength):
-                return .success(X509Inspector.peerIdentity(cert, chainLength: chainLength))
+                return .success(X509Inspector.peerIdentity(cert, chainLength: chainLength, cache: context.peerIdentities))
             }
         }
         let chainLength = Self.count(SSL_get0_verified_chain(ssl)) ?? 1
         return .success(X509Inspector.peerIdentity(
-            cert, chainLength: chainLength, presentedChain: SSL_get_peer_cert_chain(ssl)))
+            cert, chainLength: chainLength, presentedChain: SSL_get_peer_cert_chain(ssl), cache: context.peerIdentities))
     }
 
     private static func count(_ stack: OpaquePointer?) -> Int? {
@@ -389,7 +389,14 @@ public final class TLSSession {
         guard isEstablished, let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_standard_name(cipher) else {
             return nil
         }
-        return String(cString: name)
+        // The profile's own literal when it is one of them: a String kept per connection
+        // (access logs) then shares the literal's storage instead of 64 bytes of heap each.
+        let standard = String(cString: name)
+        let code = SSL_CIPHER_get_protocol_id(cipher)
+        for suites in [CryptrecHighProfile.tls13CipherSuites, CryptrecHighProfile.tls12CipherSuites] {
+            for suite in suites where suite.code == code && suite.iana == standard { return suite.iana }
+        }
+        return standard
     }
 
     public var alpnProtocol: String? {

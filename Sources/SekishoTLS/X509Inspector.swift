@@ -193,6 +193,23 @@ enum X509Inspector {
     /// - Parameter presentedChain: server side only, `SSL_get_peer_cert_chain`: the certificates
     ///   the client sent after its leaf (borrowed; the server-side stack excludes the leaf).
     static func peerIdentity(_ x: OpaquePointer, chainLength: Int, presentedChain: OpaquePointer? = nil) -> PeerIdentity {
+        peerIdentity(x, chainLength: chainLength, presented: certificates(presentedChain), fingerprint: sha256Fingerprint(x))
+    }
+
+    /// Through `cache`: connections presenting the same certificates share one identity value.
+    static func peerIdentity(
+        _ x: OpaquePointer, chainLength: Int, presentedChain: OpaquePointer? = nil, cache: PeerIdentityCache
+    ) -> PeerIdentity {
+        let fingerprint = sha256Fingerprint(x)
+        let presented = certificates(presentedChain)
+        return cache.identity(fingerprint: fingerprint, chainLength: chainLength, presentedChain: presented) {
+            peerIdentity(x, chainLength: chainLength, presented: presented, fingerprint: fingerprint)
+        }
+    }
+
+    private static func peerIdentity(
+        _ x: OpaquePointer, chainLength: Int, presented: [OpaquePointer], fingerprint: String
+    ) -> PeerIdentity {
         let before = notBefore(x), after = notAfter(x)
         let sans = subjectAltNames(x)
         let key = X509_get0_pubkey(x).map { keyDescription($0) } ?? "unknown"
@@ -202,11 +219,11 @@ enum X509Inspector {
             organizations: subjectAttribute(x, nid: NID_organizationName),
             organizationalUnits: subjectAttribute(x, nid: NID_organizationalUnitName),
             dnsNames: sans.dns, ipAddresses: sans.ip, uris: sans.uri,
-            serialNumberHex: serialHex(x), sha256Fingerprint: sha256Fingerprint(x),
+            serialNumberHex: serialHex(x), sha256Fingerprint: fingerprint,
             notBefore: before.iso8601, notAfter: after.iso8601,
             notBeforeEpochSeconds: before.epochSeconds, notAfterEpochSeconds: after.epochSeconds,
             signatureAlgorithm: signatureAlgorithmName(x), keyDescription: key, chainLength: chainLength,
-            leaf: x, presentedChain: certificates(presentedChain), emailAddresses: sans.email
+            leaf: x, presentedChain: presented, emailAddresses: sans.email
         )
     }
 
