@@ -97,7 +97,7 @@ extension HTTP1ProxyConnection {
         while wantsRequestBytes {
             let step: HTTP1ParseStep<HTTP1RequestEvent>
             do {
-                step = try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
+                step = try parser.value.parse(UnsafeRawBufferPointer(rebasing: buffer[offset...]))
             } catch {
                 requestFailed(error)
                 return offset
@@ -135,7 +135,7 @@ extension HTTP1ProxyConnection {
 
     /// The first bytes of a request head arrived: the header timeout starts.
     private func noteHeadProgress() {
-        guard exchange == nil, headStartedAt == nil, !parser.isIdle else { return }
+        guard exchange == nil, headStartedAt == nil, requestInProgress else { return }
         headStartedAt = .now()
         armTimer()
     }
@@ -153,7 +153,8 @@ extension HTTP1ProxyConnection {
     /// The client will send nothing more (FIN or close_notify).
     func clientFinishedSending() {
         do {
-            try parser.eof()
+            // No parser: nothing of a request arrived, which is a clean end like an idle one.
+            try requestParser?.value.eof()
         } catch {
             // Mid-message: mid-head gets no answer (there is no request to answer), a cut body
             // means the upstream got a partial request.

@@ -55,7 +55,34 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
     let bufferBudget: Int
 
     var phase: Phase = .handshaking
-    var parser: HTTP1RequestParser
+    /// The request parser, made when request bytes first arrive and dropped again while the
+    /// connection is idle between requests (`releaseIdleParser`): inline it took 280 bytes of
+    /// every connection, most of which wait for a request that may never come.
+    private(set) var requestParser: RequestParserBox?
+
+    final class RequestParserBox {
+        var value: HTTP1RequestParser
+        init(_ value: HTTP1RequestParser) { self.value = value }
+    }
+
+    /// The request parser, made on first use.
+    var parser: RequestParserBox {
+        if let requestParser { return requestParser }
+        let made = RequestParserBox(HTTP1RequestParser(limits: http.parserLimits, policy: http.parserPolicy))
+        requestParser = made
+        return made
+    }
+
+    /// Whether a request has begun arriving (no parser, or an idle one: no).
+    var requestInProgress: Bool { !(requestParser?.value.isIdle ?? true) }
+
+    /// Drops the parser while nothing of a request is held: an idle parser and a new one behave
+    /// the same (`HTTP1RequestParser.isIdle`: between messages, no partial line).
+    private func releaseIdleParser() {
+        guard !processingRequest, !parserOwesCall, pendingRequest.isEmpty, exchange == nil,
+              let requestParser, requestParser.value.isIdle else { return }
+        self.requestParser = nil
+    }
     /// Decrypted request bytes not parsed yet (a pipelined request, or bytes held back while
     /// the upstream is slow).
     var pendingRequest = ByteBuffer()
@@ -103,7 +130,6 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
         self.tracker = tracker
         self.timer = resources.loop.makeTimer()
         self.bufferBudget = generation.config.bufferBytes
-        self.parser = HTTP1RequestParser(limits: http.parserLimits, policy: http.parserPolicy)
         self.clientAddress = "\(accepted.remote)"
         self.baseLogger = logger
     }
@@ -218,7 +244,10 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
             try front.flush()
             // Between requests with everything sent: give back BIO capacity a large flight
             // grew (an idle keep-alive connection should cost what a fresh one does).
-            if exchange == nil, pendingRequest.isEmpty { front.releaseIdleBuffers() }
+            if exchange == nil, pendingRequest.isEmpty {
+                front.releaseIdleBuffers()
+                releaseIdleParser()
+            }
             return true
         } catch {
             abort(reason: "client_io_error", detail: "\(error)", level: error.isPeerReset ? .info : .warning)

@@ -3,54 +3,151 @@ internal import COpenSSL
 /// The verified peer of a session: what policy checks and logs need, copied out of OpenSSL so it
 /// can cross threads and outlive the session.
 public struct PeerIdentity: Sendable, Equatable {
+    /// The values live in one shared, copy-on-write box: a connection keeps its identity for
+    /// its whole life, in its TLS session and again in its policy verdict, and connections of
+    /// one client certificate share one identity (`PeerIdentityCache`). Inline, the values
+    /// took about 250 bytes at each of those places and about twenty reference-count
+    /// operations per copy; boxed, a copy is one pointer.
+    private var box: Box
+
+    final class Box: @unchecked Sendable {
+        // `@unchecked`: never mutated once shared; `mutate` copies unless uniquely referenced.
+        var values: Values
+        init(_ values: Values) { self.values = values }
+    }
+
+    struct Values: Equatable {
+        var subject: String
+        var issuer: String
+        var commonNames: [String]
+        var organizations: [String]
+        var organizationalUnits: [String]
+        var dnsNames: [String]
+        var ipAddresses: [String]
+        var uris: [String]
+        var serialNumberHex: String
+        var sha256Fingerprint: String
+        var notBefore: String
+        var notAfter: String
+        var notBeforeEpochSeconds: Int64
+        var notAfterEpochSeconds: Int64
+        var signatureAlgorithm: String
+        var keyDescription: String
+        var chainLength: Int
+        var emailAddresses: [String]
+        var leafSource: CertificateDERSource
+        var chainSource: [CertificateDERSource]
+    }
+
+    private mutating func mutate(_ change: (inout Values) -> Void) {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.values) }
+        change(&box.values)
+    }
+
+    public static func == (lhs: PeerIdentity, rhs: PeerIdentity) -> Bool {
+        lhs.box === rhs.box || lhs.box.values == rhs.box.values
+    }
+
     /// RFC 4514 subject over UTF-8 (non-ASCII such as `O=医療法人テスト会` stays as text), most
     /// specific RDN first, e.g. "CN=client-a,OU=Radiology,O=医療法人テスト会".
-    public var subject: String
-    public var issuer: String
+    public var subject: String {
+        get { box.values.subject }
+        set { mutate { $0.subject = newValue } }
+    }
+    public var issuer: String {
+        get { box.values.issuer }
+        set { mutate { $0.issuer = newValue } }
+    }
     /// Values of the subject's CN / O / OU attributes in certificate order (UTF-8 decoded).
-    public var commonNames: [String]
-    public var organizations: [String]
-    public var organizationalUnits: [String]
+    public var commonNames: [String] {
+        get { box.values.commonNames }
+        set { mutate { $0.commonNames = newValue } }
+    }
+    public var organizations: [String] {
+        get { box.values.organizations }
+        set { mutate { $0.organizations = newValue } }
+    }
+    public var organizationalUnits: [String] {
+        get { box.values.organizationalUnits }
+        set { mutate { $0.organizationalUnits = newValue } }
+    }
     /// subjectAltName entries.
-    public var dnsNames: [String]
-    public var ipAddresses: [String]
-    public var uris: [String]
+    public var dnsNames: [String] {
+        get { box.values.dnsNames }
+        set { mutate { $0.dnsNames = newValue } }
+    }
+    public var ipAddresses: [String] {
+        get { box.values.ipAddresses }
+        set { mutate { $0.ipAddresses = newValue } }
+    }
+    public var uris: [String] {
+        get { box.values.uris }
+        set { mutate { $0.uris = newValue } }
+    }
     /// Serial number, uppercase hex without separators.
-    public var serialNumberHex: String
+    public var serialNumberHex: String {
+        get { box.values.serialNumberHex }
+        set { mutate { $0.serialNumberHex = newValue } }
+    }
     /// SHA-256 over the DER certificate, lowercase hex without separators.
-    public var sha256Fingerprint: String
+    public var sha256Fingerprint: String {
+        get { box.values.sha256Fingerprint }
+        set { mutate { $0.sha256Fingerprint = newValue } }
+    }
     /// ISO 8601 UTC, e.g. "2026-01-01T00:00:00Z", and the same instant as seconds since epoch.
-    public var notBefore: String
-    public var notAfter: String
-    public var notBeforeEpochSeconds: Int64
-    public var notAfterEpochSeconds: Int64
+    public var notBefore: String {
+        get { box.values.notBefore }
+        set { mutate { $0.notBefore = newValue } }
+    }
+    public var notAfter: String {
+        get { box.values.notAfter }
+        set { mutate { $0.notAfter = newValue } }
+    }
+    public var notBeforeEpochSeconds: Int64 {
+        get { box.values.notBeforeEpochSeconds }
+        set { mutate { $0.notBeforeEpochSeconds = newValue } }
+    }
+    public var notAfterEpochSeconds: Int64 {
+        get { box.values.notAfterEpochSeconds }
+        set { mutate { $0.notAfterEpochSeconds = newValue } }
+    }
     /// OpenSSL's long name of the certificate's signature algorithm, e.g. "ecdsa-with-SHA256".
-    public var signatureAlgorithm: String
+    public var signatureAlgorithm: String {
+        get { box.values.signatureAlgorithm }
+        set { mutate { $0.signatureAlgorithm = newValue } }
+    }
     /// "EC P-256", "RSA 2048", "Ed25519".
-    public var keyDescription: String
+    public var keyDescription: String {
+        get { box.values.keyDescription }
+        set { mutate { $0.keyDescription = newValue } }
+    }
     /// Certificates in the verified chain, leaf through anchor. On a resumed session (no chain
     /// is carried in a ticket) this counts the leaf plus the issuers found among the configured
     /// CAs during the resumption re-check.
-    public var chainLength: Int
+    public var chainLength: Int {
+        get { box.values.chainLength }
+        set { mutate { $0.chainLength = newValue } }
+    }
+    /// rfc822Name subjectAltName entries (the client policy's `san.email` rule).
+    public var emailAddresses: [String] {
+        get { box.values.emailAddresses }
+        set { mutate { $0.emailAddresses = newValue } }
+    }
     /// The certificate itself, DER-encoded as received (RFC 9440 `Client-Cert` carries it).
     /// Encoded on each read from the certificate the session holds anyway, so an identity
     /// kept for a connection's lifetime costs no copy of it (see `CertificateDERSource`).
     public var certificateDER: [UInt8] {
-        get { leafSource.der }
-        set { leafSource = .bytes(newValue) }
+        get { box.values.leafSource.der }
+        set { mutate { $0.leafSource = .bytes(newValue) } }
     }
     /// Server sessions: the certificates the client sent after its own, DER-encoded, in the
     /// order it sent them (RFC 9440 §2.3 `Client-Cert-Chain`). Empty when the client sent its
     /// leaf only, on a resumed session (a ticket carries the leaf, not the chain) and on client
     /// sessions.
     public var presentedChainDER: [[UInt8]] {
-        get { chainSource.map(\.der) }
-        set { chainSource = newValue.map { .bytes($0) } }
+        get { box.values.chainSource.map(\.der) }
+        set { mutate { $0.chainSource = newValue.map { .bytes($0) } } }
     }
-    private var leafSource: CertificateDERSource
-    private var chainSource: [CertificateDERSource]
-    /// rfc822Name subjectAltName entries (the client policy's `san.email` rule).
-    public var emailAddresses: [String]
 
     /// The first CN, the usual single-valued case.
     public var commonName: String? { commonNames.first }
@@ -63,26 +160,15 @@ public struct PeerIdentity: Sendable, Equatable {
         keyDescription: String, chainLength: Int,
         certificateDER: [UInt8] = [], presentedChainDER: [[UInt8]] = [], emailAddresses: [String] = []
     ) {
-        self.subject = subject
-        self.issuer = issuer
-        self.commonNames = commonNames
-        self.organizations = organizations
-        self.organizationalUnits = organizationalUnits
-        self.dnsNames = dnsNames
-        self.ipAddresses = ipAddresses
-        self.uris = uris
-        self.serialNumberHex = serialNumberHex
-        self.sha256Fingerprint = sha256Fingerprint
-        self.notBefore = notBefore
-        self.notAfter = notAfter
-        self.notBeforeEpochSeconds = notBeforeEpochSeconds
-        self.notAfterEpochSeconds = notAfterEpochSeconds
-        self.signatureAlgorithm = signatureAlgorithm
-        self.keyDescription = keyDescription
-        self.chainLength = chainLength
-        self.leafSource = .bytes(certificateDER)
-        self.chainSource = presentedChainDER.map { .bytes($0) }
-        self.emailAddresses = emailAddresses
+        self.box = Box(Values(
+            subject: subject, issuer: issuer, commonNames: commonNames, organizations: organizations,
+            organizationalUnits: organizationalUnits, dnsNames: dnsNames, ipAddresses: ipAddresses, uris: uris,
+            serialNumberHex: serialNumberHex, sha256Fingerprint: sha256Fingerprint, notBefore: notBefore,
+            notAfter: notAfter, notBeforeEpochSeconds: notBeforeEpochSeconds, notAfterEpochSeconds: notAfterEpochSeconds,
+            signatureAlgorithm: signatureAlgorithm, keyDescription: keyDescription, chainLength: chainLength,
+            emailAddresses: emailAddresses,
+            leafSource: .bytes(certificateDER), chainSource: presentedChainDER.map { .bytes($0) }
+        ))
     }
 
     /// Identity of a verified certificate: the leaf (and the presented chain) are kept as
@@ -102,15 +188,15 @@ public struct PeerIdentity: Sendable, Equatable {
             notAfter: notAfter, notBeforeEpochSeconds: notBeforeEpochSeconds, notAfterEpochSeconds: notAfterEpochSeconds,
             signatureAlgorithm: signatureAlgorithm, keyDescription: keyDescription, chainLength: chainLength,
             emailAddresses: emailAddresses)
-        leafSource = .certificate(X509Certificate(borrowing: leaf))
-        chainSource = presentedChain.map { .certificate(X509Certificate(borrowing: $0)) }
+        box.values.leafSource = .certificate(X509Certificate(borrowing: leaf))
+        box.values.chainSource = presentedChain.map { .certificate(X509Certificate(borrowing: $0)) }
     }
 
     /// Whether this identity's presented chain is `chain`, certificate by certificate
     /// (`PeerIdentityCache`). Compares encodings (`X509_cmp`), not object addresses.
     func presents(_ chain: [OpaquePointer]) -> Bool {
-        guard chainSource.count == chain.count else { return false }
-        for (source, certificate) in zip(chainSource, chain) {
+        guard box.values.chainSource.count == chain.count else { return false }
+        for (source, certificate) in zip(box.values.chainSource, chain) {
             switch source {
             case .certificate(let held):
                 if held.ref != certificate, X509_cmp(held.ref, certificate) != 0 { return false }
