@@ -115,22 +115,26 @@ final class TLSFrontEnd: @unchecked Sendable {
                 }
             }
             guard flushOrLog(logger) else { return .ended }
-            var metadata: Logger.Metadata = [
-                "event": "handshake_ok", "component": "tls",
-                "tls_version": "\(tls.negotiatedVersion ?? "?")",
-                "cipher": "\(tls.cipherSuiteName ?? "?")",
-                "resumed": "\(tls.isResumed)",
-            ]
-            if let sni = tls.serverName { metadata["sni"] = "\(sni)" }
-            if let peer {
-                metadata["subject"] = "\(peer.subject)"
-                metadata["issuer"] = "\(peer.issuer)"
-                metadata["serial"] = "\(peer.serialNumberHex)"
-                metadata["sha256"] = "\(peer.sha256Fingerprint)"
+            // Built only when it will be written: eight formatted values per handshake.
+            if logger.logLevel <= .info {
+                var metadata: Logger.Metadata = [
+                    "event": "handshake_ok", "component": "tls",
+                    "tls_version": "\(tls.negotiatedVersion ?? "?")",
+                    "cipher": "\(tls.cipherSuiteName ?? "?")",
+                    "resumed": "\(tls.isResumed)",
+                ]
+                if let sni = tls.serverName { metadata["sni"] = "\(sni)" }
+                if let peer {
+                    metadata["subject"] = "\(peer.subject)"
+                    metadata["issuer"] = "\(peer.issuer)"
+                    metadata["serial"] = "\(peer.serialNumberHex)"
+                    metadata["sha256"] = "\(peer.sha256Fingerprint)"
+                }
+                logger.info("handshake_ok", metadata: metadata)
             }
-            logger.info("handshake_ok", metadata: metadata)
             record(logger, reason: nil, detail: nil)
-            socket.setReadInterest(false)
+            // Read interest stays on: the connection's own readable handler turns it off if
+            // input arrives that it cannot take yet (one suspend and resume less per connection).
             return .established(peer)
         case .failed(let refusal):
             // Send the alert OpenSSL queued, best effort, then let the caller close. The refused
@@ -168,7 +172,7 @@ final class TLSFrontEnd: @unchecked Sendable {
 
     /// One forensics record for this handshake (ListenerTrust.swift); nil reason = accepted.
     private func record(_ logger: Logger, reason: String?, detail: String?) {
-        guard let trust else { return }
+        guard let trust, trust.forensics != nil else { return }
         let connection = logger[metadataKey: "conn"].map { "\($0)" } ?? "-"
         trust.record(session: tls, client: clientAddress, connection: connection, reason: reason, detail: detail)
     }
