@@ -1,4 +1,5 @@
 import SekishoIO
+import Synchronization
 
 /// Scratch memory shared by every connection on one loop.
 ///
@@ -39,12 +40,16 @@ final class LoopScratch: @unchecked Sendable {
 /// upstream HTTP connections, and the live connections of that loop (which this registry keeps
 /// alive; a connection unregisters when it closes).
 ///
-/// `@unchecked Sendable`: `connections` is touched only on `loop.queue`.
+/// `@unchecked Sendable`: `connections` is touched only on `loop.queue`; `load` is atomic.
 final class LoopResources: @unchecked Sendable {
     let loop: EventLoop
     let scratch: LoopScratch
     let pool: UpstreamPool
     private var connections: [ConnectionID: any ProxyConnection] = [:]
+    /// Connections assigned to this loop and not closed yet, including ones handed over and
+    /// not started: what the accept path balances on (`ProxyServer.assign`). Read from any
+    /// thread, so atomic.
+    let load = Atomic<Int>(0)
 
     init(loop: EventLoop) {
         self.loop = loop
@@ -59,7 +64,9 @@ final class LoopResources: @unchecked Sendable {
 
     func unregister(_ connection: any ProxyConnection) {
         loop.assertInLoop()
-        connections[connection.id] = nil
+        if connections.removeValue(forKey: connection.id) != nil {
+            load.subtract(1, ordering: .relaxed)
+        }
     }
 
     /// Shutdown: every connection finishes what it is doing and closes (an idle keep-alive one

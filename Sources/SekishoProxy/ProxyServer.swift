@@ -114,25 +114,47 @@ public final class ProxyServer: Sendable {
                 accepted.discard()
                 return
             }
-            guard let loop = accepted.acceptedOn else {
-                // A listener with its own accept queue: spread round-robin over the loops.
-                let loop = group.next()
-                let resources = self.resources[loop.index]
-                let logger = self.logger
-                loop.execute {
-                    makeProxyConnection(
-                        id: id, accepted: accepted, resources: resources,
-                        generation: listenerGeneration, tracker: tracker, logger: logger
-                    ).start()
-                }
+            let target = assign(acceptedOn: accepted.acceptedOn)
+            let logger = self.logger
+            if let loop = accepted.acceptedOn, loop === target.loop {
+                // Already on the loop that accepted it: no hand-off.
+                makeProxyConnection(
+                    id: id, accepted: accepted, resources: target,
+                    generation: listenerGeneration, tracker: tracker, logger: logger
+                ).start()
                 return
             }
-            // Already on the loop that accepted it.
-            makeProxyConnection(
-                id: id, accepted: accepted, resources: resources[loop.index],
-                generation: listenerGeneration, tracker: tracker, logger: logger
-            ).start()
+            target.loop.execute {
+                makeProxyConnection(
+                    id: id, accepted: accepted, resources: target,
+                    generation: listenerGeneration, tracker: tracker, logger: logger
+                ).start()
+            }
         }
+    }
+
+    /// The loop a new connection goes to, counted in its `load` at once. The kernel spreads
+    /// connections over the per-loop listening sockets by hashing their addresses, which is
+    /// even only on average: handshakes that cost milliseconds (RSA) then queue up on one loop
+    /// while another idles. So the accepting loop keeps a connection unless another loop has
+    /// at least two fewer, in which case the least loaded one gets it (one hand-off). Without
+    /// an accepting loop (a listener with its own accept queue): the least loaded loop.
+    private func assign(acceptedOn loop: EventLoop?) -> LoopResources {
+        let loads = resources.map { $0.load.load(ordering: .relaxed) }
+        let chosen = resources[Self.chooseLoop(loads: loads, acceptedOn: loop?.index)]
+        chosen.load.add(1, ordering: .relaxed)
+        return chosen
+    }
+
+    /// `assign`'s rule on plain numbers: the accepting loop unless it has at least two more
+    /// connections than the least loaded one (ties and a difference of one stay local: a
+    /// hand-off costs a thread wake-up); without one, the least loaded (the first on a tie).
+    static func chooseLoop(loads: [Int], acceptedOn: Int?) -> Int {
+        precondition(!loads.isEmpty, "no loops")
+        var least = 0
+        for index in loads.indices where loads[index] < loads[least] { least = index }
+        if let acceptedOn, loads[acceptedOn] <= loads[least] + 1 { return acceptedOn }
+        return least
     }
 
     /// Replaces the configuration (SIGHUP). Everything is built first — every TLS context and
