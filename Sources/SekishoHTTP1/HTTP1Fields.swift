@@ -99,19 +99,12 @@ public struct HTTP1Fields: Sendable, Hashable, RandomAccessCollection, Expressib
             y.withContiguousStorageIfAvailable { q in Self.bytesEqualIgnoringCase(p, q) }
         }
         if let fast, let result = fast { return result }
-        return namesEqualSlow(x, y)
+        return namesEqual(a[...], b[...])  // the generic comparison, for bridged strings
     }
 
     private static func bytesEqualIgnoringCase(_ p: UnsafeBufferPointer<UInt8>, _ q: UnsafeBufferPointer<UInt8>) -> Bool {
         for i in 0..<p.count where p[i] != q[i] {
             guard HTTP1Syntax.asciiLower(p[i]) == HTTP1Syntax.asciiLower(q[i]) else { return false }
-        }
-        return true
-    }
-
-    private static func namesEqualSlow(_ x: String.UTF8View, _ y: String.UTF8View) -> Bool {
-        for (p, q) in zip(x, y) where p != q {
-            guard HTTP1Syntax.asciiLower(p) == HTTP1Syntax.asciiLower(q) else { return false }
         }
         return true
     }

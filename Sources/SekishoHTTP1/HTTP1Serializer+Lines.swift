@@ -8,36 +8,16 @@ extension HTTP1Serializer {
     public static func writeRequestLine(
         method: HTTP1Method, target: String, version: HTTP1Version = .http1_1, into buffer: inout [UInt8]
     ) throws(HTTP1SerializationError) {
-        guard HTTP1Syntax.isToken(method.rawValue.utf8) else { throw .invalidMethod(method.rawValue) }
-        guard !target.isEmpty, target.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            throw .invalidTarget(target)
-        }
-        buffer.append(contentsOf: method.rawValue.utf8)
-        buffer.append(HTTP1Syntax.sp)
-        buffer.append(contentsOf: target.utf8)
-        buffer.append(HTTP1Syntax.sp)
-        buffer.append(contentsOf: version.description.utf8)
-        appendLineEnd(&buffer)
+        try checkRequestLine(method: method, target: target)
+        appendRequestLine(method: method, target: target, version: version, &buffer)
     }
 
     /// `version SP 3DIGIT SP reason CRLF` (RFC 9112 §4).
     public static func writeStatusLine(
         status: Int, reason: String? = nil, version: HTTP1Version = .http1_1, into buffer: inout [UInt8]
     ) throws(HTTP1SerializationError) {
-        guard (100...599).contains(status) else { throw .invalidStatus(status) }
-        let phrase = reason ?? reasonPhrase(for: status)
-        guard phrase.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == HTTP1Syntax.htab }) else {
-            throw .invalidReasonPhrase
-        }
-        buffer.append(contentsOf: version.description.utf8)
-        buffer.append(HTTP1Syntax.sp)
-        // Three digits, checked above: no String for the status code.
-        buffer.append(0x30 + UInt8(status / 100))
-        buffer.append(0x30 + UInt8(status / 10 % 10))
-        buffer.append(0x30 + UInt8(status % 10))
-        buffer.append(HTTP1Syntax.sp)
-        buffer.append(contentsOf: phrase.utf8)
-        appendLineEnd(&buffer)
+        let phrase = try checkStatusLine(status: status, reason: reason)
+        appendStatusLine(status: status, phrase: phrase, version: version, &buffer)
     }
 
     /// One field line, `name: value CRLF`, after the checks every whole-head writer applies.
@@ -48,7 +28,7 @@ extension HTTP1Serializer {
         buffer.append(HTTP1Syntax.colon)
         buffer.append(HTTP1Syntax.sp)
         buffer.append(contentsOf: value.utf8)
-        appendLineEnd(&buffer)
+        appendCRLF(&buffer)
     }
 
     /// A field line whose value is a decimal number (Content-Length), without a String.
@@ -58,7 +38,7 @@ extension HTTP1Serializer {
         buffer.append(HTTP1Syntax.colon)
         buffer.append(HTTP1Syntax.sp)
         appendDecimal(value, &buffer)
-        appendLineEnd(&buffer)
+        appendCRLF(&buffer)
     }
 
     /// Several field lines at once, checked as ``writeField(name:value:into:)`` checks each:
@@ -74,7 +54,7 @@ extension HTTP1Serializer {
 
     /// The empty line that ends a head.
     public static func writeEndOfHead(into buffer: inout [UInt8]) {
-        appendLineEnd(&buffer)
+        appendCRLF(&buffer)
     }
 
     /// `chunk-size CRLF` written into raw memory (the proxy frames body pieces in a scratch
@@ -103,11 +83,6 @@ extension HTTP1Serializer {
     /// forwarded head passes here), instead of stepping `String.UTF8View` indices.
     private static func isTokenName(_ name: String) -> Bool {
         name.utf8.withContiguousStorageIfAvailable { HTTP1Syntax.isToken($0) } ?? HTTP1Syntax.isToken(name.utf8)
-    }
-
-    private static func appendLineEnd(_ buffer: inout [UInt8]) {
-        buffer.append(HTTP1Syntax.cr)
-        buffer.append(HTTP1Syntax.lf)
     }
 
     private static func appendDecimal(_ value: UInt64, _ buffer: inout [UInt8]) {

@@ -25,17 +25,9 @@ public enum HTTP1Serializer {
         headers: HTTP1Fields,
         into buffer: inout [UInt8]
     ) throws(HTTP1SerializationError) {
-        guard HTTP1Syntax.isToken(method.rawValue.utf8) else { throw .invalidMethod(method.rawValue) }
-        guard !target.isEmpty, target.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            throw .invalidTarget(target)
-        }
+        try checkRequestLine(method: method, target: target)
         try checkFields(headers)
-        buffer.append(contentsOf: method.rawValue.utf8)
-        buffer.append(HTTP1Syntax.sp)
-        buffer.append(contentsOf: target.utf8)
-        buffer.append(HTTP1Syntax.sp)
-        buffer.append(contentsOf: version.description.utf8)
-        appendCRLF(&buffer)
+        appendRequestLine(method: method, target: target, version: version, &buffer)
         appendFields(headers, &buffer)
         appendCRLF(&buffer)
     }
@@ -55,19 +47,9 @@ public enum HTTP1Serializer {
         headers: HTTP1Fields,
         into buffer: inout [UInt8]
     ) throws(HTTP1SerializationError) {
-        guard (100...599).contains(status) else { throw .invalidStatus(status) }
-        let phrase = reason ?? reasonPhrase(for: status)
-        // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4): spaces anywhere are fine.
-        guard phrase.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == HTTP1Syntax.htab }) else {
-            throw .invalidReasonPhrase
-        }
+        let phrase = try checkStatusLine(status: status, reason: reason)
         try checkFields(headers)
-        buffer.append(contentsOf: version.description.utf8)
-        buffer.append(HTTP1Syntax.sp)
-        buffer.append(contentsOf: String(status).utf8)
-        buffer.append(HTTP1Syntax.sp)
-        buffer.append(contentsOf: phrase.utf8)
-        appendCRLF(&buffer)
+        appendStatusLine(status: status, phrase: phrase, version: version, &buffer)
         appendFields(headers, &buffer)
         appendCRLF(&buffer)
     }
@@ -170,7 +152,50 @@ public enum HTTP1Serializer {
         return bytes.withContiguousStorageIfAvailable { $0.allSatisfy(valid) } ?? bytes.allSatisfy(valid)
     }
 
-    private static func appendCRLF(_ buffer: inout [UInt8]) {
+    /// The checks of a request line: the method is a token, the target visible ASCII.
+    static func checkRequestLine(method: HTTP1Method, target: String) throws(HTTP1SerializationError) {
+        guard HTTP1Syntax.isToken(method.rawValue.utf8) else { throw .invalidMethod(method.rawValue) }
+        guard !target.isEmpty, target.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+            throw .invalidTarget(target)
+        }
+    }
+
+    /// `method SP target SP version CRLF`, checked by `checkRequestLine`.
+    static func appendRequestLine(method: HTTP1Method, target: String, version: HTTP1Version, _ buffer: inout [UInt8]) {
+        buffer.append(contentsOf: method.rawValue.utf8)
+        buffer.append(HTTP1Syntax.sp)
+        buffer.append(contentsOf: target.utf8)
+        buffer.append(HTTP1Syntax.sp)
+        buffer.append(contentsOf: version.description.utf8)
+        appendCRLF(&buffer)
+    }
+
+    /// The checks of a status line; returns the reason phrase to send.
+    static func checkStatusLine(status: Int, reason: String?) throws(HTTP1SerializationError) -> String {
+        guard (100...599).contains(status) else { throw .invalidStatus(status) }
+        let phrase = reason ?? reasonPhrase(for: status)
+        // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4): spaces anywhere are fine.
+        guard phrase.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == HTTP1Syntax.htab }) else {
+            throw .invalidReasonPhrase
+        }
+        return phrase
+    }
+
+    /// `version SP 3DIGIT SP reason CRLF`, checked by `checkStatusLine`. An empty reason still
+    /// gets its SP, as RFC 9112 §4 requires.
+    static func appendStatusLine(status: Int, phrase: String, version: HTTP1Version, _ buffer: inout [UInt8]) {
+        buffer.append(contentsOf: version.description.utf8)
+        buffer.append(HTTP1Syntax.sp)
+        // Three digits, checked: no String for the status code.
+        buffer.append(0x30 + UInt8(status / 100))
+        buffer.append(0x30 + UInt8(status / 10 % 10))
+        buffer.append(0x30 + UInt8(status % 10))
+        buffer.append(HTTP1Syntax.sp)
+        buffer.append(contentsOf: phrase.utf8)
+        appendCRLF(&buffer)
+    }
+
+    static func appendCRLF(_ buffer: inout [UInt8]) {
         buffer.append(HTTP1Syntax.cr)
         buffer.append(HTTP1Syntax.lf)
     }

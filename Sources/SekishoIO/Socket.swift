@@ -121,12 +121,7 @@ public final class Socket: @unchecked Sendable {
     public var isConnected: Bool {
         loop.assertInLoop()
         guard state == .open else { return false }
-        var storage = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &len) }
-        }
-        return rc == 0
+        return Socket.address(of: fd, getpeername) != nil
     }
 
     /// After a non-blocking connect reported writable: throws the connect error, if any.
@@ -233,10 +228,17 @@ public final class Socket: @unchecked Sendable {
     }
 
     static func localAddress(of fd: Int32) -> SocketAddress? {
+        address(of: fd, getsockname)
+    }
+
+    /// The address `query` (`getsockname` or `getpeername`) reports for `fd`, nil on failure.
+    private static func address(
+        of fd: Int32, _ query: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+    ) -> SocketAddress? {
         var storage = sockaddr_storage()
         var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { query(fd, $0, &len) }
         }
         return rc == 0 ? SocketAddress(storage: storage, length: len) : nil
     }

@@ -111,12 +111,7 @@ extension HTTP1Forwarding {
     ) throws(HTTP1SerializationError) -> (encoding: BodyEncoding, closesClient: Bool) {
         try HTTP1Serializer.writeStatusLine(status: head.status, reason: head.reason, version: .http1_1, into: &out)
         let named = head.headers.contains(named: "Connection") ? connectionNamed(head.headers) : []
-        let encoding: BodyEncoding
-        switch head.framing {
-        case .none: encoding = .none
-        case .contentLength: encoding = .contentLength
-        case .chunked, .closeDelimited: encoding = clientVersion == .http1_1 ? .chunked : .untilClose
-        }
+        let encoding = clientEncoding(head.framing, clientVersion: clientVersion)
         for field in head.headers {
             switch responseFieldRule(field.name) {
             case .hopByHop:

@@ -147,17 +147,22 @@ enum HTTP1Forwarding {
     /// The head sent to the client. `keepAlive` is the caller's wish (the request asked for it,
     /// it was read completely, no shutdown); a body sekisho can only delimit by closing (to an
     /// HTTP/1.0 client) overrides it.
+    /// How a response body travels to the client: as framed upstream when counted, re-chunked
+    /// for an HTTP/1.1 client otherwise, delimited by closing for an HTTP/1.0 one.
+    static func clientEncoding(_ framing: HTTP1Framing, clientVersion: HTTP1Version) -> BodyEncoding {
+        switch framing {
+        case .none: return .none
+        case .contentLength: return .contentLength
+        case .chunked, .closeDelimited: return clientVersion == .http1_1 ? .chunked : .untilClose
+        }
+    }
+
     static func clientResponse(
         _ head: HTTP1ResponseHead, clientVersion: HTTP1Version, keepAlive: Bool, hsts: HSTSSettings?
     ) -> ClientResponse {
         let named = connectionNamed(head.headers)
         var fields = HTTP1Fields()
-        let encoding: BodyEncoding
-        switch head.framing {
-        case .none: encoding = .none
-        case .contentLength: encoding = .contentLength
-        case .chunked, .closeDelimited: encoding = clientVersion == .http1_1 ? .chunked : .untilClose
-        }
+        let encoding = clientEncoding(head.framing, clientVersion: clientVersion)
         for field in head.headers {
             let lower = field.name.lowercased()
             if hopByHop.contains(lower) || named.contains(lower) { continue }

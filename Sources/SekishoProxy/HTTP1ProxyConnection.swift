@@ -171,7 +171,7 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
         case .handshaking:
             switch front.handshakeReadable(logger: logger, tracker: tracker) {
             case .inProgress: break
-            case .established(let peer): established(peer)
+            case .established: established()
             case .ended: close()
             }
         case .open:
@@ -183,7 +183,7 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
         }
     }
 
-    private func established(_ peer: PeerIdentity?) {
+    private func established() {
         phase = .open
         handshakeLogger = nil
         front.settleAfterHandshake()

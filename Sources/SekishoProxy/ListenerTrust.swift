@@ -39,7 +39,9 @@ final class ListenerTrust: Sendable {
 
     /// Submits the record of a finished handshake; `reason` nil = accepted. Aborted handshakes
     /// without a ClientHello (a TCP probe, a port scan) are not TLS clients and leave no record.
-    func record(session: TLSSession, client: String, connection: String, reason: String?, detail: String?) {
+    func record(
+        session: TLSSession, client: String, connection: @autoclosure () -> String, reason: String?, detail: String?
+    ) {
         guard let forensics else { return }
         if reason == TLSRefusalReason.peerClosed.rawValue || reason == "handshake_timeout", session.offered == nil { return }
         let negotiated = reason == nil
@@ -48,7 +50,7 @@ final class ListenerTrust: Sendable {
                 resumed: session.isResumed, alpn: session.alpnProtocol)
             : nil
         forensics.submit(HandshakeForensics.record(
-            time: Date(), listener: listener, client: client, connection: connection, offered: session.offered,
+            time: Date(), listener: listener, client: client, connection: connection(), offered: session.offered,
             chain: session.presentedChain, negotiated: negotiated, reason: reason, detail: detail,
             acceptedVersions: acceptedVersions, warnings: session.crlWarning.map { [$0] } ?? []))
     }

@@ -116,20 +116,14 @@ public final class ProxyServer: Sendable {
             }
             let target = assign(acceptedOn: accepted.acceptedOn)
             let logger = self.logger
-            if let loop = accepted.acceptedOn, loop === target.loop {
-                // Already on the loop that accepted it: no hand-off.
-                makeProxyConnection(
-                    id: id, accepted: accepted, resources: target,
-                    generation: listenerGeneration, tracker: tracker, logger: logger
-                ).start()
-                return
-            }
-            target.loop.execute {
+            let start: @Sendable () -> Void = {
                 makeProxyConnection(
                     id: id, accepted: accepted, resources: target,
                     generation: listenerGeneration, tracker: tracker, logger: logger
                 ).start()
             }
+            // Already on the loop that accepted it: no hand-off.
+            if accepted.acceptedOn === target.loop { start() } else { target.loop.execute(start) }
         }
     }
 

@@ -99,6 +99,11 @@ enum RequestAuthority {
         // The common case, a lowercase name without port, bracket or trailing dot, is its own
         // host name: no Character-level slicing and no lowercased copy for every request.
         if isPlainLowercaseHost(value) { return value }
+        return generalHostName(value)
+    }
+
+    /// `hostName` for any value: port and brackets off, trailing dot off, lowercased.
+    static func generalHostName(_ value: String) -> String {
         var host = Substring(value)
         if host.hasPrefix("[") {
             if let close = host.firstIndex(of: "]") { host = host[host.index(after: host.startIndex)..<close] }

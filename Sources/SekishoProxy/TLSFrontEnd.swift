@@ -115,23 +115,9 @@ final class TLSFrontEnd: @unchecked Sendable {
                 }
             }
             guard flushOrLog(logger) else { return .ended }
-            // Built only when it will be written: eight formatted values per handshake.
-            if logger.logLevel <= .info {
-                var metadata: Logger.Metadata = [
-                    "event": "handshake_ok", "component": "tls",
-                    "tls_version": "\(tls.negotiatedVersion ?? "?")",
-                    "cipher": "\(tls.cipherSuiteName ?? "?")",
-                    "resumed": "\(tls.isResumed)",
-                ]
-                if let sni = tls.serverName { metadata["sni"] = "\(sni)" }
-                if let peer {
-                    metadata["subject"] = "\(peer.subject)"
-                    metadata["issuer"] = "\(peer.issuer)"
-                    metadata["serial"] = "\(peer.serialNumberHex)"
-                    metadata["sha256"] = "\(peer.sha256Fingerprint)"
-                }
-                logger.info("handshake_ok", metadata: metadata)
-            }
+            // swift-log evaluates the metadata only when info is logged: eight formatted values
+            // per handshake otherwise built for nothing.
+            logger.info("handshake_ok", metadata: handshakeOKMetadata(peer))
             record(logger, reason: nil, detail: nil)
             // Read interest stays on: the connection's own readable handler turns it off if
             // input arrives that it cannot take yet (one suspend and resume less per connection).
@@ -170,11 +156,28 @@ final class TLSFrontEnd: @unchecked Sendable {
         record(logger, reason: "handshake_timeout", detail: "the handshake did not finish in time")
     }
 
+    private func handshakeOKMetadata(_ peer: PeerIdentity?) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "event": "handshake_ok", "component": "tls",
+            "tls_version": "\(tls.negotiatedVersion ?? "?")",
+            "cipher": "\(tls.cipherSuiteName ?? "?")",
+            "resumed": "\(tls.isResumed)",
+        ]
+        if let sni = tls.serverName { metadata["sni"] = "\(sni)" }
+        if let peer {
+            metadata["subject"] = "\(peer.subject)"
+            metadata["issuer"] = "\(peer.issuer)"
+            metadata["serial"] = "\(peer.serialNumberHex)"
+            metadata["sha256"] = "\(peer.sha256Fingerprint)"
+        }
+        return metadata
+    }
+
     /// One forensics record for this handshake (ListenerTrust.swift); nil reason = accepted.
     private func record(_ logger: Logger, reason: String?, detail: String?) {
-        guard let trust, trust.forensics != nil else { return }
-        let connection = logger[metadataKey: "conn"].map { "\($0)" } ?? "-"
-        trust.record(session: tls, client: clientAddress, connection: connection, reason: reason, detail: detail)
+        trust?.record(
+            session: tls, client: clientAddress, connection: logger[metadataKey: "conn"].map { "\($0)" } ?? "-",
+            reason: reason, detail: detail)
     }
 
     // MARK: Writing

@@ -50,89 +50,35 @@ public struct PeerIdentity: Sendable, Equatable {
 
     /// RFC 4514 subject over UTF-8 (non-ASCII such as `O=医療法人テスト会` stays as text), most
     /// specific RDN first, e.g. "CN=client-a,OU=Radiology,O=医療法人テスト会".
-    public var subject: String {
-        get { box.values.subject }
-        set { mutate { $0.subject = newValue } }
-    }
-    public var issuer: String {
-        get { box.values.issuer }
-        set { mutate { $0.issuer = newValue } }
-    }
+    public var subject: String { box.values.subject }
+    public var issuer: String { box.values.issuer }
     /// Values of the subject's CN / O / OU attributes in certificate order (UTF-8 decoded).
-    public var commonNames: [String] {
-        get { box.values.commonNames }
-        set { mutate { $0.commonNames = newValue } }
-    }
-    public var organizations: [String] {
-        get { box.values.organizations }
-        set { mutate { $0.organizations = newValue } }
-    }
-    public var organizationalUnits: [String] {
-        get { box.values.organizationalUnits }
-        set { mutate { $0.organizationalUnits = newValue } }
-    }
+    public var commonNames: [String] { box.values.commonNames }
+    public var organizations: [String] { box.values.organizations }
+    public var organizationalUnits: [String] { box.values.organizationalUnits }
     /// subjectAltName entries.
-    public var dnsNames: [String] {
-        get { box.values.dnsNames }
-        set { mutate { $0.dnsNames = newValue } }
-    }
-    public var ipAddresses: [String] {
-        get { box.values.ipAddresses }
-        set { mutate { $0.ipAddresses = newValue } }
-    }
-    public var uris: [String] {
-        get { box.values.uris }
-        set { mutate { $0.uris = newValue } }
-    }
+    public var dnsNames: [String] { box.values.dnsNames }
+    public var ipAddresses: [String] { box.values.ipAddresses }
+    public var uris: [String] { box.values.uris }
     /// Serial number, uppercase hex without separators.
-    public var serialNumberHex: String {
-        get { box.values.serialNumberHex }
-        set { mutate { $0.serialNumberHex = newValue } }
-    }
+    public var serialNumberHex: String { box.values.serialNumberHex }
     /// SHA-256 over the DER certificate, lowercase hex without separators.
-    public var sha256Fingerprint: String {
-        get { box.values.sha256Fingerprint }
-        set { mutate { $0.sha256Fingerprint = newValue } }
-    }
+    public var sha256Fingerprint: String { box.values.sha256Fingerprint }
     /// ISO 8601 UTC, e.g. "2026-01-01T00:00:00Z", and the same instant as seconds since epoch.
-    public var notBefore: String {
-        get { box.values.notBefore }
-        set { mutate { $0.notBefore = newValue } }
-    }
-    public var notAfter: String {
-        get { box.values.notAfter }
-        set { mutate { $0.notAfter = newValue } }
-    }
-    public var notBeforeEpochSeconds: Int64 {
-        get { box.values.notBeforeEpochSeconds }
-        set { mutate { $0.notBeforeEpochSeconds = newValue } }
-    }
-    public var notAfterEpochSeconds: Int64 {
-        get { box.values.notAfterEpochSeconds }
-        set { mutate { $0.notAfterEpochSeconds = newValue } }
-    }
+    public var notBefore: String { box.values.notBefore }
+    public var notAfter: String { box.values.notAfter }
+    public var notBeforeEpochSeconds: Int64 { box.values.notBeforeEpochSeconds }
+    public var notAfterEpochSeconds: Int64 { box.values.notAfterEpochSeconds }
     /// OpenSSL's long name of the certificate's signature algorithm, e.g. "ecdsa-with-SHA256".
-    public var signatureAlgorithm: String {
-        get { box.values.signatureAlgorithm }
-        set { mutate { $0.signatureAlgorithm = newValue } }
-    }
+    public var signatureAlgorithm: String { box.values.signatureAlgorithm }
     /// "EC P-256", "RSA 2048", "Ed25519".
-    public var keyDescription: String {
-        get { box.values.keyDescription }
-        set { mutate { $0.keyDescription = newValue } }
-    }
+    public var keyDescription: String { box.values.keyDescription }
     /// Certificates in the verified chain, leaf through anchor. On a resumed session (no chain
     /// is carried in a ticket) this counts the leaf plus the issuers found among the configured
     /// CAs during the resumption re-check.
-    public var chainLength: Int {
-        get { box.values.chainLength }
-        set { mutate { $0.chainLength = newValue } }
-    }
+    public var chainLength: Int { box.values.chainLength }
     /// rfc822Name subjectAltName entries (the client policy's `san.email` rule).
-    public var emailAddresses: [String] {
-        get { box.values.emailAddresses }
-        set { mutate { $0.emailAddresses = newValue } }
-    }
+    public var emailAddresses: [String] { box.values.emailAddresses }
     /// The certificate itself, DER-encoded as received (RFC 9440 `Client-Cert` carries it).
     /// Encoded on each read from the certificate the session holds anyway, so an identity
     /// kept for a connection's lifetime costs no copy of it (see `CertificateDERSource`).
@@ -160,7 +106,7 @@ public struct PeerIdentity: Sendable, Equatable {
         keyDescription: String, chainLength: Int,
         certificateDER: [UInt8] = [], presentedChainDER: [[UInt8]] = [], emailAddresses: [String] = []
     ) {
-        self.box = Box(Values(
+        self.init(values: Values(
             subject: subject, issuer: issuer, commonNames: commonNames, organizations: organizations,
             organizationalUnits: organizationalUnits, dnsNames: dnsNames, ipAddresses: ipAddresses, uris: uris,
             serialNumberHex: serialNumberHex, sha256Fingerprint: sha256Fingerprint, notBefore: notBefore,
@@ -171,25 +117,10 @@ public struct PeerIdentity: Sendable, Equatable {
         ))
     }
 
-    /// Identity of a verified certificate: the leaf (and the presented chain) are kept as
-    /// up-referenced `X509` objects, DER-encoded only when read.
-    init(
-        subject: String, issuer: String, commonNames: [String], organizations: [String],
-        organizationalUnits: [String], dnsNames: [String], ipAddresses: [String], uris: [String],
-        serialNumberHex: String, sha256Fingerprint: String, notBefore: String, notAfter: String,
-        notBeforeEpochSeconds: Int64, notAfterEpochSeconds: Int64, signatureAlgorithm: String,
-        keyDescription: String, chainLength: Int,
-        leaf: OpaquePointer, presentedChain: [OpaquePointer], emailAddresses: [String]
-    ) {
-        self.init(
-            subject: subject, issuer: issuer, commonNames: commonNames, organizations: organizations,
-            organizationalUnits: organizationalUnits, dnsNames: dnsNames, ipAddresses: ipAddresses, uris: uris,
-            serialNumberHex: serialNumberHex, sha256Fingerprint: sha256Fingerprint, notBefore: notBefore,
-            notAfter: notAfter, notBeforeEpochSeconds: notBeforeEpochSeconds, notAfterEpochSeconds: notAfterEpochSeconds,
-            signatureAlgorithm: signatureAlgorithm, keyDescription: keyDescription, chainLength: chainLength,
-            emailAddresses: emailAddresses)
-        box.values.leafSource = .certificate(X509Certificate(borrowing: leaf))
-        box.values.chainSource = presentedChain.map { .certificate(X509Certificate(borrowing: $0)) }
+    /// Identity of a verified certificate (`X509Inspector.peerIdentity`), whose values carry the
+    /// leaf and presented chain as up-referenced `X509` objects, DER-encoded only when read.
+    init(values: Values) {
+        self.box = Box(values)
     }
 
     /// Whether this identity's presented chain is `chain`, certificate by certificate

@@ -389,14 +389,10 @@ public final class TLSSession {
         guard isEstablished, let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_standard_name(cipher) else {
             return nil
         }
-        // The profile's own literal when it is one of them: a String kept per connection
-        // (access logs) then shares the literal's storage instead of 64 bytes of heap each.
-        let standard = String(cString: name)
-        let code = SSL_CIPHER_get_protocol_id(cipher)
-        for suites in [CryptrecHighProfile.tls13CipherSuites, CryptrecHighProfile.tls12CipherSuites] {
-            for suite in suites where suite.code == code && suite.iana == standard { return suite.iana }
-        }
-        return standard
+        // The IANA name from the code-point table when it has one (the standard name is the
+        // IANA name): a String kept per connection (access logs) then shares the table's
+        // storage instead of 64 bytes of heap each.
+        return TLSNames.cipherSuites[SSL_CIPHER_get_protocol_id(cipher)] ?? String(cString: name)
     }
 
     public var alpnProtocol: String? {

@@ -213,7 +213,7 @@ enum X509Inspector {
         let before = notBefore(x), after = notAfter(x)
         let sans = subjectAltNames(x)
         let key = X509_get0_pubkey(x).map { keyDescription($0) } ?? "unknown"
-        return PeerIdentity(
+        return PeerIdentity(values: PeerIdentity.Values(
             subject: subject(x), issuer: issuer(x),
             commonNames: subjectAttribute(x, nid: NID_commonName),
             organizations: subjectAttribute(x, nid: NID_organizationName),
@@ -223,8 +223,10 @@ enum X509Inspector {
             notBefore: before.iso8601, notAfter: after.iso8601,
             notBeforeEpochSeconds: before.epochSeconds, notAfterEpochSeconds: after.epochSeconds,
             signatureAlgorithm: signatureAlgorithmName(x), keyDescription: key, chainLength: chainLength,
-            leaf: x, presentedChain: presented, emailAddresses: sans.email
-        )
+            emailAddresses: sans.email,
+            leafSource: .certificate(X509Certificate(borrowing: x)),
+            chainSource: presented.map { .certificate(X509Certificate(borrowing: $0)) }
+        ))
     }
 
     static func isSelfSigned(_ x: OpaquePointer) -> Bool {

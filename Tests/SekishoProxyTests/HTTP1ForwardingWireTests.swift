@@ -155,16 +155,7 @@ final class HTTP1ForwardingWireTests: XCTestCase {
 
     func testHostNameFastPathAgreesWithTheGeneralRule() {
         // The general rule: port and brackets off, trailing dot off, lowercased.
-        func general(_ value: String) -> String {
-            var host = Substring(value)
-            if host.hasPrefix("[") {
-                if let close = host.firstIndex(of: "]") { host = host[host.index(after: host.startIndex)..<close] }
-            } else if let colon = host.lastIndex(of: ":") {
-                host = host[..<colon]
-            }
-            if host.hasSuffix(".") { host = host.dropLast() }
-            return host.lowercased()
-        }
+        let general = RequestAuthority.generalHostName
         for value in ["localhost", "LOCALHOST", "a.b.example.jp", "a.b.example.jp.", "Example.JP:8443", "[::1]:8443",
                       "127.0.0.1", "127.0.0.1:443", "xn--eckwd4c7c.jp", "%41b", "", ".", "h_1.example"] {
             XCTAssertEqual(RequestAuthority.hostName(value), general(value), value)
