@@ -133,6 +133,24 @@ extension ConfigValidator {
         return CRLStaleConfig(policy: policy, grace: grace)
     }
 
+    /// `client_auth.verification_cache`: a duration from 0 (off) to one hour.
+    mutating func verificationCache(_ raw: String?, at path: String) -> Duration? {
+        guard let raw else { return ConfigDefaults.verificationCache }
+        switch ClientTrustValueParser.durationAllowingZero(raw) {
+        case .success(let value) where value > ConfigDefaults.verificationCacheMax:
+            report(path, "'\(raw)' is longer than the maximum of 1h")
+            return nil
+        case .success(let value) where value.components.attoseconds != 0:
+            report(path, "'\(raw)' is not a whole number of seconds")
+            return nil
+        case .success(let value):
+            return value
+        case .failure(let error):
+            report(path, error.message)
+            return nil
+        }
+    }
+
     // MARK: Listener mode and ticket key
 
     /// `mode: readiness` forbids every key that would make the listener forward or refuse.

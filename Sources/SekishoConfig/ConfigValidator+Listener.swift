@@ -110,11 +110,12 @@ extension ConfigValidator {
         let policy = clientPolicy(raw.policy, at: "\(path).policy")
         let deny = denyList(raw.deny, at: "\(path).deny")
         let crlStale = crlStale(raw.crlStale, at: "\(path).crl_stale")
-        guard let ca, let verifyDepth, crlPaths.count == crlNames.count, let policy, let deny, let crlStale else { return nil }
+        let cache = verificationCache(raw.verificationCache, at: "\(path).verification_cache")
+        guard let ca, let verifyDepth, crlPaths.count == crlNames.count, let policy, let deny, let crlStale, let cache else { return nil }
         return ClientAuthConfig(
             required: raw.required ?? ConfigDefaults.clientCertificateRequired,
             caPath: ca, crlPaths: crlPaths, verifyDepth: verifyDepth,
-            policy: policy, deny: deny, crlStale: crlStale
+            policy: policy, deny: deny, crlStale: crlStale, verificationCache: cache
         )
     }
 

@@ -102,11 +102,14 @@ public struct ClientAuthConfig: Sendable, Equatable {
     public let deny: DenyListConfig
     /// What to do with a CRL past its nextUpdate (`crl_stale`).
     public let crlStale: CRLStaleConfig
+    /// How long a client chain that verified cleanly is reused for the same chain bytes
+    /// (`verification_cache`); zero verifies every chain in full.
+    public let verificationCache: Duration
 
     package init(
         required: Bool, caPath: String, crlPaths: [String], verifyDepth: Int,
         policy: ClientPolicyConfig = .allowAllVerified, deny: DenyListConfig = .empty,
-        crlStale: CRLStaleConfig = .defaults
+        crlStale: CRLStaleConfig = .defaults, verificationCache: Duration = ConfigDefaults.verificationCache
     ) {
         self.required = required
         self.caPath = caPath
@@ -115,5 +118,6 @@ public struct ClientAuthConfig: Sendable, Equatable {
         self.policy = policy
         self.deny = deny
         self.crlStale = crlStale
+        self.verificationCache = verificationCache
     }
 }

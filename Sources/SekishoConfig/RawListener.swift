@@ -135,6 +135,7 @@ public struct RawTLS: Decodable, Sendable, Equatable {
 /// - `crl` (path or list of paths, optional; PEM or DER)
 /// - `verify_depth` (int 1...10, default 4)
 /// - `policy` (`RawClientPolicy`, R), `deny` (`RawDenyList`, R), `crl_stale` (`RawCRLStale`, R)
+/// - `verification_cache` (duration 0...1h, default 5m; 0 = verify every chain in full)
 public struct RawClientAuth: Decodable, Sendable, Equatable {
     public var required: Bool?
     public var ca: String?
@@ -144,6 +145,7 @@ public struct RawClientAuth: Decodable, Sendable, Equatable {
     public var policy: RawClientPolicy?
     public var deny: RawDenyList?
     public var crlStale: RawCRLStale?
+    public var verificationCache: String?
 
     public init() {}
 
@@ -152,6 +154,7 @@ public struct RawClientAuth: Decodable, Sendable, Equatable {
         case verifyDepth = "verify_depth"
         case policy, deny
         case crlStale = "crl_stale"
+        case verificationCache = "verification_cache"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -163,6 +166,7 @@ public struct RawClientAuth: Decodable, Sendable, Equatable {
         policy = try c.lenient(RawClientPolicy.self, forKey: .policy)
         deny = try c.lenient(RawDenyList.self, forKey: .deny)
         crlStale = try c.lenient(RawCRLStale.self, forKey: .crlStale)
+        verificationCache = try c.lenient(String.self, forKey: .verificationCache)
     }
 }
 

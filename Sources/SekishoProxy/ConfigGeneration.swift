@@ -124,7 +124,8 @@ extension TLSServerConfiguration {
                 crlPaths: listener.clientAuth.crlPaths,
                 verifyDepth: listener.clientAuth.verifyDepth,
                 crlStalePolicy: listener.clientAuth.crlStale.policy == .warn ? .warn : .reject,
-                crlStaleGraceSeconds: listener.clientAuth.crlStale.grace.components.seconds
+                crlStaleGraceSeconds: listener.clientAuth.crlStale.grace.components.seconds,
+                verificationCacheSeconds: listener.clientAuth.verificationCache.components.seconds
             ),
             versions: listener.versions,
             tls13CipherSuites: listener.tls13CipherSuites,

@@ -16,6 +16,8 @@ final class ClientTrust {
     /// Every configured CRL with the configured CAs whose key verified its signature at load.
     let verifiedCRLs: [VerifiedCRL]
     var crls: [CertificateRevocationList] { verifiedCRLs.map(\.crl) }
+    /// The earliest nextUpdate among the CRLs (nil: none has one). Until then no CRL is stale.
+    let earliestCRLNextUpdate: Int64?
 
     /// A CRL and the CAs that signed it (a CA re-issued under the same key may appear twice).
     struct VerifiedCRL {
@@ -28,6 +30,7 @@ final class ClientTrust {
         self.settings = settings
         self.authorities = authorities
         self.verifiedCRLs = crls
+        self.earliestCRLNextUpdate = crls.compactMap(\.nextUpdateEpochSeconds).min()
     }
 
     /// Parses the CA bundle and CRLs. Each CRL's signature must verify against the configured

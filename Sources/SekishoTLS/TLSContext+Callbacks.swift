@@ -23,6 +23,11 @@ extension TLSContext {
         SSL_CTX_set_client_hello_cb(ctx, { ssl, _, _ in
             TLSSession.clientHelloCallback(ssl: ssl)
         }, nil)
+        if verifiedChains != nil {
+            SSL_CTX_set_cert_verify_callback(ctx, { store, argument in
+                TLSContext.owner(of: argument).verifyClientChain(store)
+            }, Unmanaged.passUnretained(self).toOpaque())
+        }
         guard alpnWire != nil else { return }
         SSL_CTX_set_alpn_select_cb(ctx, { _, out, outLength, offered, offeredLength, argument in
             TLSContext.owner(of: argument).selectALPN(out: out, outLength: outLength, offered: offered, offeredLength: offeredLength)
@@ -57,5 +62,37 @@ extension TLSContext {
             ours += 1 + length
         }
         return SSL_TLSEXT_ERR_ALERT_FATAL
+    }
+
+    /// `SSL_CTX_set_cert_verify_callback` of a context with a `VerifiedChainCache`: stands in
+    /// for `X509_verify_cert`. A byte-identical chain that verified cleanly here, within the
+    /// entry's time span, is answered from the cache; anything else is verified in full (the
+    /// per-certificate verify callback runs as always) and cached if it passed cleanly.
+    ///
+    /// A hit does what a clean full verification leaves behind for the rest of the handshake:
+    /// the presented chain captured for forensics, the leaf marked as having passed the
+    /// profile's rules, the verified chain (this handshake's leaf, the cached issuers) set on
+    /// the store context, from which `SSL_get0_verified_chain` is taken, and error X509_V_OK.
+    func verifyClientChain(_ store: OpaquePointer?) -> Int32 {
+        guard let store, let cache = verifiedChains,
+              let raw = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx())
+        else { return 0 }
+        let session = TLSSession.owner(of: OpaquePointer(raw))
+        let now = Int64(wallClockSeconds())
+        let key = VerifiedChainCache.key(of: X509_STORE_CTX_get0_untrusted(store))
+        if let key, let leaf = X509_STORE_CTX_get0_cert(store),
+           let chain = cache.verifiedChain(for: key, leaf: leaf, now: now) {
+            session.capturePresentedChain(store)
+            CertificateProfile.markChecked(leaf)
+            X509_STORE_CTX_set0_verified_chain(store, chain)
+            X509_STORE_CTX_set_error(store, X509_V_OK)
+            return 1
+        }
+        let verified = X509_verify_cert(store)
+        if verified == 1, let key, session.verifyViolation == nil, session.crlWarning == nil,
+           X509_STORE_CTX_get_error(store) == X509_V_OK, let chain = X509_STORE_CTX_get0_chain(store) {
+            cache.insert(key, verifiedChain: chain, now: now, crlNextUpdate: clientTrust.earliestCRLNextUpdate)
+        }
+        return verified == 1 ? 1 : 0
     }
 }

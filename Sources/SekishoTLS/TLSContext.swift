@@ -25,6 +25,9 @@ public final class TLSContext: @unchecked Sendable {
     /// Identities of the clients this context verified, shared between their connections
     /// (`PeerIdentityCache`; internally locked, so the invariant above still holds).
     let peerIdentities = PeerIdentityCache()
+    /// Client chains that verified cleanly here (`VerifiedChainCache`); nil on a readiness
+    /// context and when `verificationCacheSeconds` is 0.
+    let verifiedChains: VerifiedChainCache?
 
     /// `OpenSSL_version(OPENSSL_VERSION)`, e.g. "OpenSSL 3.0.13 30 Jan 2024".
     public static var openSSLVersionString: String {
@@ -81,6 +84,8 @@ public final class TLSContext: @unchecked Sendable {
         self.configuration = configuration
         self.clientTrust = trust
         self.mode = mode
+        let cacheSeconds = configuration.clientAuth.verificationCacheSeconds
+        verifiedChains = mode == .profile && cacheSeconds > 0 ? VerifiedChainCache(maxAgeSeconds: cacheSeconds) : nil
         if alpnBytes.isEmpty {
             alpnWire = nil
         } else {

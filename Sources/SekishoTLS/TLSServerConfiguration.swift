@@ -127,10 +127,14 @@ public struct TLSClientAuthSettings: Sendable, Hashable {
     /// loaded (a start-up or reload never fails because a CRL went stale).
     public var crlStalePolicy: CRLStalePolicy
     public var crlStaleGraceSeconds: Int64
+    /// How long a client chain that verified cleanly may be reused for a byte-identical chain
+    /// (`VerifiedChainCache`); 0 verifies every chain in full.
+    public var verificationCacheSeconds: Int64
 
     public init(
         required: Bool = true, caPath: String, crlPaths: [String] = [], verifyDepth: Int = 4,
-        crlStalePolicy: CRLStalePolicy = .reject, crlStaleGraceSeconds: Int64 = 86_400
+        crlStalePolicy: CRLStalePolicy = .reject, crlStaleGraceSeconds: Int64 = 86_400,
+        verificationCacheSeconds: Int64 = 300
     ) {
         self.required = required
         self.caPath = caPath
@@ -138,6 +142,7 @@ public struct TLSClientAuthSettings: Sendable, Hashable {
         self.verifyDepth = verifyDepth
         self.crlStalePolicy = crlStalePolicy
         self.crlStaleGraceSeconds = crlStaleGraceSeconds
+        self.verificationCacheSeconds = verificationCacheSeconds
     }
 }
 

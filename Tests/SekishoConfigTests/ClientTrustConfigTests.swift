@@ -125,6 +125,27 @@ final class ClientTrustConfigTests: XCTestCase {
         ], in: dir)
     }
 
+    func testVerificationCacheDuration() throws {
+        let dir = try PlaceholderDirectory()
+        let absent = try XCTUnwrap(parseValid(ConfigDocument.make(), in: dir))
+        XCTAssertEqual(absent.listeners[0].clientAuth.verificationCache, .seconds(300))
+        let off = try XCTUnwrap(parseValid(clientAuth("verification_cache: 0"), in: dir))
+        XCTAssertEqual(off.listeners[0].clientAuth.verificationCache, .zero)
+        let hour = try XCTUnwrap(parseValid(clientAuth("verification_cache: 1h"), in: dir))
+        XCTAssertEqual(hour.listeners[0].clientAuth.verificationCache, .seconds(3_600))
+        assertIssueTable([
+            ("too long", clientAuth("verification_cache: 61m"), [
+                "listeners[0].client_auth.verification_cache: '61m' is longer than the maximum of 1h",
+            ]),
+            ("not whole seconds", clientAuth("verification_cache: 1500ms"), [
+                "listeners[0].client_auth.verification_cache: '1500ms' is not a whole number of seconds",
+            ]),
+            ("not a duration", clientAuth("verification_cache: forever"), [
+                "listeners[0].client_auth.verification_cache: 'forever' is not a duration: write an integer followed by ms, s, m or h (e.g. 10s, 500ms, 5m)",
+            ]),
+        ], in: dir)
+    }
+
     func testDaysAreADurationUnitEverywhere() throws {
         let dir = try PlaceholderDirectory()
         let config = try XCTUnwrap(parseValid(ConfigDocument.make(listener: ["timeouts": "{idle: 1d}"]), in: dir))
