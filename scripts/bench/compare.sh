@@ -21,6 +21,8 @@
 #   SCRATCH [.build-bench]: SwiftPM scratch path of the release build
 #   UPSTREAM_PROTOCOL [http1 if sekisho accepts it, else tcp]
 #   RESUMPTION [cache]: cache (server-side session cache on both) or tickets (stateless tickets)
+#   VERIFICATION_CACHE [5m, sekisho's default]: sekisho's client_auth.verification_cache; 0 makes
+#            sekisho verify every client chain in full, as nginx does
 # Scenarios: hs-full-13 hs-full-12 hs-full-13-rsa hs-resumed-13 hs-resumed-12 hs-resumed-12-nosni
 #            h1 h1-paced body-download body-upload   (idle RSS last, unless IDLE_CONNECTIONS=0)
 # Needs nginx, python3, openssl, curl (installed through scripts/install-deps.sh with
@@ -38,6 +40,7 @@ WARMUP=${WARMUP:-2}
 LOOPS=${LOOPS:-2}
 CLIENT_LOOPS=${CLIENT_LOOPS:-2}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-2000}
+VERIFICATION_CACHE=${VERIFICATION_CACHE:-5m}
 SCENARIOS=${SCENARIOS:-hs-full-13 hs-full-12 hs-full-13-rsa hs-resumed-13 hs-resumed-12 hs-resumed-12-nosni h1 h1-paced body-download body-upload}
 
 SEKISHO_BENCH_DEPS=1 bash "$root/scripts/install-deps.sh"
@@ -77,7 +80,7 @@ listeners:
     certificates:
       - { cert: "$pki/server-ecdsa.pem", key: "$pki/server-ecdsa.key" }
       - { cert: "$pki/server-rsa.pem", key: "$pki/server-rsa.key" }
-    client_auth: { ca: "$pki/client-ca.pem", crl: ["$pki/client-ca.crl", "$pki/root-ca.crl"] }
+    client_auth: { ca: "$pki/client-ca.pem", crl: ["$pki/client-ca.crl", "$pki/root-ca.crl"], verification_cache: "$VERIFICATION_CACHE" }
     $sekisho_session_line
     upstream: backend
     limits: { max_connections: 100000 }
@@ -119,7 +122,7 @@ log "nginx: $nginx_addr (master $nginx_master, workers $(nginx_workers))"
 {
     machine_facts
     echo "sekisho: $("$SEKISHO_BIN" version 2>/dev/null | head -1), upstream protocol $protocol"
-    echo "settings: pairs=$PAIRS duration=${DURATION}s warmup=${WARMUP}s loops/workers=$LOOPS client_loops=$CLIENT_LOOPS backend=sekisho-demo-backend resumption=$RESUMPTION"
+    echo "settings: pairs=$PAIRS duration=${DURATION}s warmup=${WARMUP}s loops/workers=$LOOPS client_loops=$CLIENT_LOOPS backend=sekisho-demo-backend resumption=$RESUMPTION verification_cache=$VERIFICATION_CACHE"
 } >"$out/machine.txt"
 
 # --- scenarios ------------------------------------------------------------------------------
