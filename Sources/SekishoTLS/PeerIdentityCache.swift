@@ -11,8 +11,9 @@ import Synchronization
 /// certificate; with a shared value they cost that once. Strings and arrays are immutable
 /// copy-on-write values, so sharing them across connections and threads is safe.
 ///
-/// Only the description of a certificate is cached, never a verdict: verification, CRL checks,
-/// the resumption re-check and the client policy still run on every handshake. A hit requires
+/// Only the description of a certificate is cached here, never a verdict: the resumption
+/// re-check and the client policy run on every handshake, and chain verification either runs
+/// or is answered by `VerifiedChainCache` within that cache's own bounds. A hit requires
 /// the same leaf (SHA-256 of its DER), the same chain length and the same presented chain
 /// (`X509_cmp`, which compares encodings), so the value is exactly what building it afresh
 /// would give. A reload builds a new context and so starts with an empty cache.

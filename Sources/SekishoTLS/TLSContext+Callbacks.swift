@@ -74,9 +74,10 @@ extension TLSContext {
     /// profile's rules, the verified chain (this handshake's leaf, the cached issuers) set on
     /// the store context, from which `SSL_get0_verified_chain` is taken, and error X509_V_OK.
     func verifyClientChain(_ store: OpaquePointer?) -> Int32 {
-        guard let store, let cache = verifiedChains,
+        guard let store else { return 0 }
+        guard let cache = verifiedChains,
               let raw = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx())
-        else { return 0 }
+        else { return X509_verify_cert(store) == 1 ? 1 : 0 }
         let session = TLSSession.owner(of: OpaquePointer(raw))
         let now = Int64(wallClockSeconds())
         let key = VerifiedChainCache.key(of: X509_STORE_CTX_get0_untrusted(store))
