@@ -29,7 +29,9 @@ public enum SurfaceReport {
             for cert in s.certificates {
                 out.append("  server certificate \(cert.certPath): \(cert.subject); \(cert.keyDescription); \(cert.signatureAlgorithm); not after \(cert.notAfter); chain of \(cert.chainLength)")
             }
-            out.append("  client certificates: \(s.clientAuthRequired ? "required" : "requested, not required"); \(s.clientCAs.count) trusted CA(s); \(s.crlCount) CRL(s)")
+            let reuse = s.verificationCacheSeconds > 0
+                ? "a cleanly verified chain reused for \(s.verificationCacheSeconds) s" : "every chain verified in full"
+            out.append("  client certificates: \(s.clientAuthRequired ? "required" : "requested, not required"); \(s.clientCAs.count) trusted CA(s); \(s.crlCount) CRL(s); \(reuse)")
             for note in s.notes { out.append("  note: \(note)") }
         }
         return out.joined(separator: "\n")

@@ -106,6 +106,7 @@ public final class TLSContext: @unchecked Sendable {
             clientAuthRequired: configuration.clientAuth.required,
             clientCAs: trust.authorities.map { X509Inspector.subject($0.ref) },
             crlCount: trust.crls.count,
+            verificationCacheSeconds: verifiedChains?.maxAgeSeconds ?? 0,
             notes: mode == .readiness ? Self.readinessNotes : [
                 "Guideline suites OpenSSL 3.0 cannot negotiate, not offered: "
                     + CryptrecHighProfile.unsupportedGuidelineSuites.joined(separator: ", "),

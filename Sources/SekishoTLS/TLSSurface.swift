@@ -27,6 +27,8 @@ public struct TLSSurface: Sendable, Equatable {
     public var clientAuthRequired: Bool
     public var clientCAs: [String]
     public var crlCount: Int
+    /// How long a cleanly verified client chain is reused for identical chains; 0 = never.
+    public var verificationCacheSeconds: Int64
     /// Facts an auditor should know, e.g. the guideline suites OpenSSL 3.0 cannot offer.
     public var notes: [String]
 
@@ -35,7 +37,7 @@ public struct TLSSurface: Sendable, Equatable {
         tls13CipherSuites: [String], tls12CipherSuites: [String], groups: [String],
         signatureAlgorithms: [String], alpn: [String], resumption: TLSServerConfiguration.Resumption,
         certificates: [TLSCertificateSummary], clientAuthRequired: Bool, clientCAs: [String],
-        crlCount: Int, notes: [String]
+        crlCount: Int, verificationCacheSeconds: Int64 = 0, notes: [String]
     ) {
         self.listenerName = listenerName
         self.openSSLVersion = openSSLVersion
@@ -50,6 +52,7 @@ public struct TLSSurface: Sendable, Equatable {
         self.clientAuthRequired = clientAuthRequired
         self.clientCAs = clientCAs
         self.crlCount = crlCount
+        self.verificationCacheSeconds = verificationCacheSeconds
         self.notes = notes
     }
 }

@@ -25,6 +25,8 @@ final class CheckCommandTests: IntegrationTestCase {
             XCTAssertFalse(tokens.contains(forbidden), "check output offers \(forbidden):\n\(result.stdout)")
         }
         XCTAssertTrue(result.stdout.contains("1.3") && result.stdout.contains("1.2"), "versions missing:\n\(result.stdout)")
+        // The verification cache is on by default, and check says so.
+        XCTAssertTrue(result.stdout.contains("CRL(s); a cleanly verified chain reused for 300 s"), "\(result.stdout)")
     }
 
     func testRSA1024ServerCertificateIsRejected() throws {

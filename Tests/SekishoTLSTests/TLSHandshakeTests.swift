@@ -183,6 +183,7 @@ final class TLSHandshakeTests: XCTestCase {
         XCTAssertEqual(surface.certificates.first?.chainLength, 2)
         XCTAssertEqual(surface.clientCAs.count, 2)
         XCTAssertEqual(surface.crlCount, 2)
+        XCTAssertEqual(surface.verificationCacheSeconds, 300)
         XCTAssertTrue(surface.notes.joined().contains("TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_GCM_SHA256"))
         XCTAssertTrue(TLSContext.openSSLVersionString.hasPrefix("OpenSSL 3."), TLSContext.openSSLVersionString)
     }

@@ -112,6 +112,7 @@ final class TLSVerifiedChainCacheTests: XCTestCase {
     func testZeroSecondsVerifiesEveryChainInFull() throws {
         let context = try context(cacheSeconds: 0)
         XCTAssertNil(context.verifiedChains)
+        XCTAssertEqual(context.surface.verificationCacheSeconds, 0)
         for _ in 1...2 { XCTAssertTrue(try handshake(context).1.isComplete) }
         XCTAssertEqual(try handshake(context, client: "client-revoked").1.refusal?.reason, .revoked)
     }
