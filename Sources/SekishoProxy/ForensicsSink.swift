@@ -34,6 +34,10 @@ public final class ForensicsSink: Sendable {
     /// `@unchecked Sendable`: only ever used on `queue` (FileHandle is not Sendable).
     private struct State: @unchecked Sendable {
         var handle: FileHandle?
+        /// The file `handle` has open (device and inode), to notice a rotation by rename.
+        var openedFile: FileIdentity?
+        /// When `path` was last compared with `openedFile`.
+        var lastRotationCheck = ContinuousClock.now
         var openFailed = false
         var inventory: ClientInventory
         var inventoryDirty = false
@@ -136,15 +140,50 @@ public final class ForensicsSink: Sendable {
         }
     }
 
+    /// Device and inode of a file, as `FileManager` reports them.
+    struct FileIdentity: Equatable {
+        let device: Int
+        let inode: Int
+
+        init?(path: String) {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let device = (attributes[.systemNumber] as? NSNumber)?.intValue,
+                  let inode = (attributes[.systemFileNumber] as? NSNumber)?.intValue
+            else { return nil }
+            self.device = device
+            self.inode = inode
+        }
+    }
+
+    /// How often the forensics path is compared with the open file. A rotation by rename
+    /// (`mv forensics.jsonl forensics.jsonl.1`, logrotate without `copytruncate`) is followed
+    /// within this time: records written meanwhile go to the renamed file, none is lost.
+    static let rotationCheckInterval = Duration.seconds(1)
+
     private func append(_ line: Data) {
         guard let path else { return }
         state.withLock { s in
+            if s.handle != nil, ContinuousClock.now - s.lastRotationCheck >= Self.rotationCheckInterval {
+                s.lastRotationCheck = .now
+                if FileIdentity(path: path) != s.openedFile {
+                    // Renamed away or removed: close ours and start a new file at `path`.
+                    try? s.handle?.close()
+                    s.handle = nil
+                    s.openedFile = nil
+                    logger.notice("forensics_reopened", metadata: [
+                        "event": "forensics_reopened", "component": "forensics", "path": "\(path)",
+                        "detail": "the file at the forensics path is no longer the one being written (rotated); writing a new one",
+                    ])
+                }
+            }
             if s.handle == nil, !s.openFailed {
                 if !FileManager.default.fileExists(atPath: path) {
                     _ = FileManager.default.createFile(atPath: path, contents: nil)
                 }
                 if let handle = FileHandle(forWritingAtPath: path) {
                     s.handle = handle
+                    s.openedFile = FileIdentity(path: path)
+                    s.lastRotationCheck = .now
                 } else {
                     s.openFailed = true
                     logger.error("forensics_write_failed", metadata: [

@@ -154,6 +154,29 @@ final class ClientTrustTests: IntegrationTestCase {
         XCTAssertTrue(sekisho.log().events("handshake_refused").contains { $0.reason == "denylisted:serial" })
     }
 
+    /// A rotation by rename (`mv`, logrotate without copytruncate): records already queued go
+    /// to the renamed file, the next ones to a new file at the configured path; none is lost.
+    func testForensicsFileRenamedAwayIsReopened() throws {
+        let (_, sekisho) = try startBackendAndSekisho()
+        let address = try sekisho.listener()
+        XCTAssertTrue(try curl(address, client: "client-good-ecdsa").succeeded)
+        try waitForRecord("the first handshake") { $0["outcome"] as? String == "accepted" }
+        let rotated = forensicsPath + ".1"
+        XCTAssertEqual(rename(forensicsPath, rotated), 0)
+
+        // Past the rotation check interval (1 s), the next record starts a new file.
+        Thread.sleep(forTimeInterval: 1.2)
+        XCTAssertTrue(try curl(address, client: "client-good-rsa").succeeded)
+        let second = try waitForRecord("the second handshake in a new file") { _ in true }
+        let subject = (second["chain"] as? [[String: Any]])?.first?["subject"] as? String
+        XCTAssertTrue(subject?.contains("CN=client-good-rsa") == true, "\(second)")
+        let old = try String(contentsOfFile: rotated, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(old.count, 1, "the renamed file keeps the first record only")
+        XCTAssertEqual(forensicsRecords().count, 1)
+        let notice = try sekisho.waitForLogEntry("forensics_reopened") { $0.event == "forensics_reopened" }
+        XCTAssertEqual(notice.string("path"), forensicsPath)
+    }
+
     // MARK: Revocation
 
     /// PROFILE.md: a resumed session never skips a check a full handshake would make today.
