@@ -183,6 +183,13 @@ extension HTTP1ProxyConnection {
     // MARK: Head
 
     func startExchange(_ head: HTTP1RequestHead) {
+        // Forwarding demands the policy's proof (`VerifiedPeer`, which only `ClientPolicy`
+        // makes): whatever path led here, a client the policy never admitted gets no request
+        // to an upstream.
+        guard front.verifiedPeer != nil else {
+            abort(reason: "not_admitted", detail: "a request arrived before the client policy admitted the client", level: .error)
+            return
+        }
         headStartedAt = nil
         let hostName = (head.headers.first(named: "Host") ?? head.authority).map(RequestAuthority.hostName)
         let route = http.router.route(host: hostName, target: head.originFormTarget)

@@ -103,8 +103,10 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
     var closingDeadline: MonotonicInstant?
 
     // Fixed once the handshake completes.
-    /// The verified client: the session's own value, not a second copy of it in this object.
-    var peer: PeerIdentity? { front.tls.peer }
+    /// The client as the listener's policy admitted it (`VerifiedPeer`, the session's own
+    /// identity value): nil before admission, and for an admitted client that sent no
+    /// certificate (`client_auth.required: false`).
+    var peer: PeerIdentity? { front.verifiedPeer?.identity }
     /// Built by `requestContext()` for the first request, then kept for the next ones.
     private var cachedRequestContext: HTTP1Forwarding.RequestContext?
     var tlsVersion: String?

@@ -105,6 +105,12 @@ final class TCPProxyConnection: ProxyConnection, @unchecked Sendable {
             case .inProgress: break
             case .established:
                 front.settleAfterHandshake()
+                // Forwarding demands the policy's proof (`VerifiedPeer`): no upstream connection
+                // for a client the policy never admitted.
+                guard front.verifiedPeer != nil else {
+                    abort(reason: "not_admitted", detail: "the handshake ended without the client policy admitting the client", level: .error)
+                    return
+                }
                 connectUpstream(order: generation.serverOrder())
             case .ended: close()
             }
