@@ -144,9 +144,6 @@ enum HTTP1Forwarding {
         var closesClient: Bool
     }
 
-    /// The head sent to the client. `keepAlive` is the caller's wish (the request asked for it,
-    /// it was read completely, no shutdown); a body sekisho can only delimit by closing (to an
-    /// HTTP/1.0 client) overrides it.
     /// How a response body travels to the client: as framed upstream when counted, re-chunked
     /// for an HTTP/1.1 client otherwise, delimited by closing for an HTTP/1.0 one.
     static func clientEncoding(_ framing: HTTP1Framing, clientVersion: HTTP1Version) -> BodyEncoding {
@@ -157,6 +154,9 @@ enum HTTP1Forwarding {
         }
     }
 
+    /// The head sent to the client. `keepAlive` is the caller's wish (the request asked for it,
+    /// it was read completely, no shutdown); a body sekisho can only delimit by closing (to an
+    /// HTTP/1.0 client) overrides it.
     static func clientResponse(
         _ head: HTTP1ResponseHead, clientVersion: HTTP1Version, keepAlive: Bool, hsts: HSTSSettings?
     ) -> ClientResponse {

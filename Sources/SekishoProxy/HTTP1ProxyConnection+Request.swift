@@ -224,7 +224,6 @@ extension HTTP1ProxyConnection {
             respondLocally(exchange, ProxyError(.policyDenied(rule: rule)))
             return
         }
-        guard case .open = phase else { preconditionFailure("request before the handshake completed") }
         let context = requestContext()
         // Written straight into bytes (HTTP1Forwarding+Wire.swift), with room reserved for
         // the identity block so that the array grows once, not once per doubling.

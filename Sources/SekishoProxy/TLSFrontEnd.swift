@@ -67,8 +67,9 @@ final class TLSFrontEnd: @unchecked Sendable {
     enum HandshakeOutcome {
         /// More bytes are needed; read interest stays on.
         case inProgress
-        /// Logged as `handshake_ok`. Read interest is off: the caller decides when to read.
-        case established(PeerIdentity?)
+        /// Logged as `handshake_ok`; the admitted client is `verifiedPeer`. Read interest stays
+        /// on: the caller's readable handler turns it off if it cannot take input yet.
+        case established
         /// Refused, aborted or failed; already logged (and counted). The caller closes.
         case ended
     }
@@ -121,7 +122,7 @@ final class TLSFrontEnd: @unchecked Sendable {
             record(logger, reason: nil, detail: nil)
             // Read interest stays on: the connection's own readable handler turns it off if
             // input arrives that it cannot take yet (one suspend and resume less per connection).
-            return .established(peer)
+            return .established
         case .failed(let refusal):
             // Send the alert OpenSSL queued, best effort, then let the caller close. The refused
             // client never reaches the upstream: no connect has been started in this state.

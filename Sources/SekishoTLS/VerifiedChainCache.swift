@@ -59,24 +59,14 @@ final class VerifiedChainCache: Sendable {
     /// client's Certificate message, leaf first). Nil when a digest cannot be computed; the
     /// chain is then verified in full and not cached.
     static func key(of presented: OpaquePointer?) -> Key? {
-        guard let presented, let sha256 = Self.sha256 else { return nil }
-        let count = Int(sekisho_sk_X509_num(presented))
-        guard count > 0 else { return nil }
-        var digests = [UInt8](repeating: 0, count: count * 32)
-        let ok = digests.withUnsafeMutableBufferPointer { buffer -> Bool in
-            for index in 0..<count {
-                guard let cert = sekisho_sk_X509_value(presented, Int32(index)) else { return false }
-                var length: UInt32 = 0
-                guard X509_digest(cert, sha256, buffer.baseAddress! + index * 32, &length) == 1, length == 32 else { return false }
-            }
-            return true
+        let certificates = X509Inspector.certificates(presented)
+        guard !certificates.isEmpty else { return nil }
+        var digests = [UInt8](repeating: 0, count: certificates.count * 32)
+        let ok = digests.withUnsafeMutableBufferPointer { buffer in
+            certificates.indices.allSatisfy { X509Inspector.sha256(certificates[$0], into: buffer.baseAddress! + $0 * 32) }
         }
         return ok ? Key(digests: digests) : nil
     }
-
-    /// SHA-256 fetched once: `EVP_sha256()` would make OpenSSL 3 look the implementation up
-    /// in the provider store on every digest.
-    private static var sha256: OpaquePointer? { FetchedSHA256.shared.md }
 
     /// The entry for `key` if it may be reused at `now`.
     func entry(for key: Key, now: Int64) -> Entry? {
@@ -108,11 +98,7 @@ final class VerifiedChainCache: Sendable {
 
     /// Remembers a chain (`X509_STORE_CTX_get0_chain`) that verified cleanly at `now`.
     func insert(_ key: Key, verifiedChain stack: OpaquePointer, now: Int64, crlNextUpdate: Int64?) {
-        let count = Int(sekisho_sk_X509_num(stack))
-        let chain = (0..<count).compactMap { index in
-            sekisho_sk_X509_value(stack, Int32(index)).map { X509Certificate(borrowing: $0) }
-        }
-        guard chain.count == count else { return }
+        let chain = X509Inspector.certificates(stack).map { X509Certificate(borrowing: $0) }
         insert(key, chain: chain, now: now, crlNextUpdate: crlNextUpdate)
     }
 
@@ -140,12 +126,4 @@ final class VerifiedChainCache: Sendable {
     var count: Int { entries.withLock { $0.count } }
     var hits: Int { hitCount.load(ordering: .relaxed) }
     var misses: Int { missCount.load(ordering: .relaxed) }
-}
-
-/// A fetched `EVP_MD`. `@unchecked Sendable`: OpenSSL's fetched algorithm objects are
-/// immutable and reference-counted with atomics; using one from several threads at once is
-/// how OpenSSL 3 means them to be used. It is never freed (one per process).
-private final class FetchedSHA256: @unchecked Sendable {
-    static let shared = FetchedSHA256()
-    let md: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 }

@@ -112,10 +112,19 @@ enum X509Inspector {
     }
 
     static func sha256Fingerprint(_ x: OpaquePointer) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var digest = [UInt8](repeating: 0, count: 32)
+        let ok = digest.withUnsafeMutableBufferPointer { sha256(x, into: $0.baseAddress!) }
+        return ok ? hex(digest) : "?"
+    }
+
+    /// SHA-256 over the certificate's DER into `out` (32 bytes). Every certificate digest
+    /// goes through here, with SHA-256 fetched once: `EVP_sha256()` would make OpenSSL 3 look
+    /// the implementation up in the provider store on every call (each handshake digests its
+    /// client certificate for the identity and, with `VerifiedChainCache`, its whole chain).
+    static func sha256(_ x: OpaquePointer, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+        guard let md = FetchedSHA256.shared.md else { return false }
         var length: UInt32 = 0
-        guard X509_digest(x, EVP_sha256(), &digest, &length) == 1 else { return "?" }
-        return hex(digest[0..<Int(length)])
+        return X509_digest(x, md, out, &length) == 1 && length == 32
     }
 
     /// OpenSSL's long name, e.g. "sha1WithRSAEncryption", "ecdsa-with-SHA256".
@@ -283,3 +292,11 @@ enum X509Inspector {
 /// Wall-clock seconds; certificate validity is defined against wall time (RFC 5280 §4.1.2.5).
 /// Outside `X509Inspector` because its `time(_:)` would shadow the C function.
 func wallClockSeconds() -> time_t { time(nil) }
+
+/// A fetched `EVP_MD`. `@unchecked Sendable`: OpenSSL's fetched algorithm objects are
+/// immutable and reference-counted with atomics; using one from several threads at once is
+/// how OpenSSL 3 means them to be used. It is never freed (one per process).
+private final class FetchedSHA256: @unchecked Sendable {
+    static let shared = FetchedSHA256()
+    let md: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+}
