@@ -19,17 +19,26 @@ public final class SignalWatcher: @unchecked Sendable {
 
     /// Installs handlers for `signals` and ignores SIGPIPE process-wide (sockets use
     /// MSG_NOSIGNAL, but a write to a closed pipe elsewhere must not kill the proxy).
+    ///
+    /// Returns once Dispatch has registered every source, so a signal sent after this returns
+    /// (say, by a supervisor that saw the ready file) reaches `handler`. Registration happens
+    /// on Dispatch's event thread, after `resume`; a signal in between would meet the SIG_IGN
+    /// disposition set here and be lost. Must not be called on `queue`.
     public init(signals: [Signal], queue: DispatchQueue, handler: @escaping @Sendable (Signal) -> Void) {
         Glibc.signal(SIGPIPE, SIG_IGN)
         var made: [any DispatchSourceSignal] = []
+        let registered = DispatchGroup()
         for sig in signals {
             // The default disposition would kill the process before Dispatch sees the signal.
             Glibc.signal(sig.rawValue, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig.rawValue, queue: queue)
             source.setEventHandler { handler(sig) }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.resume()
             made.append(source)
         }
+        registered.wait()
         self.sources = made
     }
 

@@ -34,6 +34,11 @@ struct DemoBackendCommand: ParsableCommand {
             fail("demo backend cannot listen on \(address): \(error)")
         }
         backend.start()
+        // Handlers before the ready file (see `SignalWatcher.init`).
+        let watcher = SignalWatcher(signals: [.terminate, .interrupt], queue: DispatchQueue(label: "demo.control")) { _ in
+            backend.stop()
+            Foundation.exit(0)
+        }
         logger.notice("demo backend listening", metadata: ["address": "\(backend.localAddress)"])
         if let readyFile {
             let json = "{\"address\":\"\(backend.localAddress)\",\"pid\":\(ProcessInfo.processInfo.processIdentifier)}"
@@ -42,10 +47,6 @@ struct DemoBackendCommand: ParsableCommand {
             } catch {
                 fail("cannot write the ready file '\(readyFile)': \(error)")
             }
-        }
-        let watcher = SignalWatcher(signals: [.terminate, .interrupt], queue: DispatchQueue(label: "demo.control")) { _ in
-            backend.stop()
-            Foundation.exit(0)
         }
         withExtendedLifetime(watcher) { dispatchMain() }
     }

@@ -46,13 +46,6 @@ struct RunCommand: ParsableCommand {
         } catch {
             fail("cannot start: \(error)")
         }
-        if let readyFile {
-            writeReadyFile(readyFile, addresses: addresses)
-        }
-        logger.notice("started", metadata: [
-            "event": "started", "loops": "\(proxyConfig.loopCount)", "pid": "\(ProcessInfo.processInfo.processIdentifier)",
-        ])
-
         let controlQueue = DispatchQueue(label: "sekisho.control")
         let drain = Duration.seconds(drainSeconds)
         let configPath = config
@@ -68,6 +61,15 @@ struct RunCommand: ParsableCommand {
                 }
             }
         }
+        // Ready only now that the signal handlers are in place: a supervisor that sends SIGTERM
+        // or SIGHUP as soon as the ready file appears must get a drain or a reload, not the
+        // default action (which terminates the process).
+        if let readyFile {
+            writeReadyFile(readyFile, addresses: addresses)
+        }
+        logger.notice("started", metadata: [
+            "event": "started", "loops": "\(proxyConfig.loopCount)", "pid": "\(ProcessInfo.processInfo.processIdentifier)",
+        ])
         // Client trust: a changed client CA or CRL file reloads through the SIGHUP path.
         let trustFiles = trustPollSeconds > 0
             ? TrustFileWatcher(server: server, interval: .seconds(trustPollSeconds), logger: logger) { changed in

@@ -56,6 +56,45 @@ final class RunCommandTests: IntegrationTestCase {
         XCTAssertEqual(ok.string("listener"), "v6", "\(ok)")
     }
 
+    /// The ready file appears only once the signal handlers are in place: a SIGHUP sent the
+    /// instant it exists reloads (before, it could meet the default disposition, which
+    /// terminates the process), and a SIGTERM afterwards drains and exits 0. A watcher thread
+    /// polls for the ready file every 100 µs and signals the pid it names at once, since the
+    /// window was open only for a moment after start-up; three fresh processes.
+    func testSignalsSentTheMomentTheReadyFileAppearsAreHandled() throws {
+        let backend = try startBackend()
+        for round in 1...3 {
+            let label = "sekisho\(round)"
+            let readyPath = testDirectory.appendingPathComponent("\(label).ready.json").path
+            let signalled = DispatchSemaphore(value: 0)
+            let watcher = Thread {
+                // Bounded: 30 s at 100 µs per probe.
+                for _ in 0..<300_000 {
+                    if let data = FileManager.default.contents(atPath: readyPath),
+                       let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                       let pid = object["pid"] as? Int {
+                        kill(pid_t(pid), SIGHUP)
+                        signalled.signal()
+                        return
+                    }
+                    usleep(100)
+                }
+            }
+            watcher.start()
+            let sekisho = try startSekisho(.standard(pki: pki, backendAddress: backend.address), label: label)
+            XCTAssertEqual(signalled.wait(timeout: .now() + 30), .success, "round \(round): the watcher never saw the ready file")
+            _ = try Poll.until(timeout: 15, "a reloaded line after an immediate SIGHUP (round \(round))") {
+                if let status = sekisho.child.exitStatus {
+                    throw HarnessError("sekisho exited with status \(status) on SIGHUP\n\(sekisho.child.transcript())")
+                }
+                return sekisho.log().events("reloaded").isEmpty ? nil : true
+            }
+            let result = try curl(try sekisho.listener())
+            XCTAssertEqual(result.stdout, "hello from backend", "round \(round): \(result)")
+            XCTAssertEqual(sekisho.stop(grace: 15), 0, "round \(round)\n\(sekisho.child.transcript())")
+        }
+    }
+
     func testSIGTERMStopsWithExitStatusZero() throws {
         let (_, sekisho) = try startProxy()
         XCTAssertEqual(sekisho.readyPID, Int(sekisho.pid), "ready file pid is not the process we started")
