@@ -22,17 +22,24 @@ extension HTTP1ProxyConnection {
     /// Reads and parses client input as far as the state allows, then sets read interest.
     ///
     /// Read interest is switched off only when the socket reported input that cannot be taken
-    /// now (`fromReadable`), not each time a request completes: a client that waits for its
-    /// response sends nothing, and every resume of a Dispatch source costs a wake-up of
-    /// Dispatch's event thread.
+    /// now: a readable event (`fromReadable`) on which not one byte could be taken. Not when a
+    /// request has just been read whole and its exchange begins: a client that waits for its
+    /// response sends nothing, and suspending and resuming a Dispatch source costs two
+    /// wake-ups of Dispatch's event thread (an eventfd write and a thread switch each), per
+    /// request. Input that does arrive during the exchange (a pipelined request, a FIN) comes
+    /// back as a readable event that takes nothing, and only then is interest switched off.
     func pumpClient(fromReadable: Bool = false) {
         guard case .open = phase, !processingRequest else { return }
         var socketReads = 0
+        // Whether this call could take input at all; if it could not, the readable event that
+        // caused it reported input that has to wait.
+        var couldTakeInput = false
         while case .open = phase {
             guard wantsRequestBytes else {
-                if fromReadable { front.socket.setReadInterest(false) }
+                if fromReadable, !couldTakeInput { front.socket.setReadInterest(false) }
                 return
             }
+            couldTakeInput = true
             if !pendingRequest.isEmpty || parserOwesCall {
                 // Moved out while it is parsed: the handlers called from parsing may close the
                 // connection, which clears `pendingRequest`.
