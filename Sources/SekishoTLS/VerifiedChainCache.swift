@@ -61,9 +61,10 @@ final class VerifiedChainCache: Sendable {
     static func key(of presented: OpaquePointer?) -> Key? {
         let certificates = X509Inspector.certificates(presented)
         guard !certificates.isEmpty else { return nil }
-        var digests = [UInt8](repeating: 0, count: certificates.count * 32)
+        let size = X509Inspector.sha256Length
+        var digests = [UInt8](repeating: 0, count: certificates.count * size)
         let ok = digests.withUnsafeMutableBufferPointer { buffer in
-            certificates.indices.allSatisfy { X509Inspector.sha256(certificates[$0], into: buffer.baseAddress! + $0 * 32) }
+            certificates.indices.allSatisfy { X509Inspector.sha256(certificates[$0], into: buffer.baseAddress! + $0 * size) }
         }
         return ok ? Key(digests: digests) : nil
     }

@@ -112,19 +112,22 @@ enum X509Inspector {
     }
 
     static func sha256Fingerprint(_ x: OpaquePointer) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
+        var digest = [UInt8](repeating: 0, count: sha256Length)
         let ok = digest.withUnsafeMutableBufferPointer { sha256(x, into: $0.baseAddress!) }
         return ok ? hex(digest) : "?"
     }
 
-    /// SHA-256 over the certificate's DER into `out` (32 bytes). Every certificate digest
+    /// Bytes in a SHA-256 digest.
+    static let sha256Length = 32
+
+    /// SHA-256 over the certificate's DER into `out` (`sha256Length` bytes). Every certificate digest
     /// goes through here, with SHA-256 fetched once: `EVP_sha256()` would make OpenSSL 3 look
     /// the implementation up in the provider store on every call (each handshake digests its
     /// client certificate for the identity and, with `VerifiedChainCache`, its whole chain).
     static func sha256(_ x: OpaquePointer, into out: UnsafeMutablePointer<UInt8>) -> Bool {
         guard let md = FetchedSHA256.shared.md else { return false }
         var length: UInt32 = 0
-        return X509_digest(x, md, out, &length) == 1 && length == 32
+        return X509_digest(x, md, out, &length) == 1 && length == sha256Length
     }
 
     /// OpenSSL's long name, e.g. "sha1WithRSAEncryption", "ecdsa-with-SHA256".
