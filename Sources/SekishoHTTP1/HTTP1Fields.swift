@@ -41,6 +41,13 @@ public struct HTTP1Fields: Sendable, Hashable, RandomAccessCollection, Expressib
 
     public mutating func append(_ field: HTTP1Field) { fields.append(field) }
 
+    /// What the parsers reserve for a header section: a browser request or a typical response
+    /// carries 8 to 16 field lines.
+    public static let typicalCount = 16
+
+    /// Room for `count` field lines without regrowing (the parsers reserve once per section).
+    public mutating func reserveCapacity(_ count: Int) { fields.reserveCapacity(count) }
+
     /// Removes every field with this name (case-insensitive); returns how many were removed.
     @discardableResult
     public mutating func remove(named name: String) -> Int {

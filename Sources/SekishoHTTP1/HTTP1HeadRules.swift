@@ -83,20 +83,36 @@ enum HTTP1HeadRules {
         var result: UInt64?
         var conflict = false
         for value in values {
-            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let trimmed = element.trimmingOWS()
-                guard !trimmed.isEmpty else { throw .invalidContentLength }
-                var n: UInt64 = 0
-                for b in trimmed.utf8 {
-                    guard HTTP1Syntax.isDigit(b) else { throw .invalidContentLength }
+            // The list is split on "," and each element trimmed of OWS by hand, byte by byte:
+            // this runs for every message with a body, so no substrings or arrays are built.
+            var n: UInt64 = 0
+            var digits = 0
+            var trailingOWS = false
+            func endElement() throws(HTTP1ParseError) {
+                guard digits > 0 else { throw .invalidContentLength }
+                if let r = result, r != n { conflict = true }
+                result = result ?? n
+                (n, digits, trailingOWS) = (0, 0, false)
+            }
+            for b in value.utf8 {
+                switch b {
+                case 0x2C:  // ","
+                    try endElement()
+                case 0x20, 0x09:  // OWS: leading, or trailing once digits began
+                    if digits > 0 { trailingOWS = true }
+                case 0x30...0x39:
+                    // A digit after trailing OWS is whitespace inside the number.
+                    guard !trailingOWS else { throw .invalidContentLength }
                     let (times10, o1) = n.multipliedReportingOverflow(by: 10)
                     let (sum, o2) = times10.addingReportingOverflow(UInt64(b - 0x30))
                     guard !o1, !o2, sum <= UInt64(Int64.max) else { throw .invalidContentLength }
                     n = sum
+                    digits += 1
+                default:
+                    throw .invalidContentLength
                 }
-                if let r = result, r != n { conflict = true }
-                result = result ?? n
             }
+            try endElement()
         }
         // Every element is checked before a conflict is reported, so the error does not depend on
         // the order in which a malformed and a differing value appear.
@@ -141,7 +157,12 @@ enum HTTP1HeadRules {
     /// Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2-3.2.3). An empty value is
     /// valid syntax (RFC 9112 §3.2: sent when the target URI has no authority).
     static func isValidHost(_ value: Substring, requirePort: Bool = false) -> Bool {
-        let bytes = Array(value.utf8)
+        var value = value
+        // `withUTF8` reads a native string's bytes in place (no copy, no allocation).
+        return value.withUTF8 { isValidHost(bytes: $0, requirePort: requirePort) }
+    }
+
+    private static func isValidHost(bytes: UnsafeBufferPointer<UInt8>, requirePort: Bool) -> Bool {
         if bytes.isEmpty { return !requirePort }
         var i = 0
         if bytes.first == 0x5B {  // "[" IP-literal "]"

@@ -127,9 +127,11 @@ enum HTTP1Syntax {
     /// HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3). 1.0 and 1.1 are accepted; any other
     /// `HTTP/<digits>[.<digits>]` is a version we do not speak (505); anything else is malformed.
     static func parseVersion(_ p: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> HTTP1Version {
-        let prefix: [UInt8] = Array("HTTP/".utf8)
-        guard p.count > prefix.count, p.prefix(prefix.count).elementsEqual(prefix) else { throw .invalidVersion }
-        let rest = slice(p, prefix.count..<p.count)
+        // "HTTP/" compared byte by byte: this runs for every message, so no array is built.
+        guard p.count > 5, p[0] == 0x48, p[1] == 0x54, p[2] == 0x54, p[3] == 0x50, p[4] == 0x2F else {
+            throw .invalidVersion
+        }
+        let rest = slice(p, 5..<p.count)
         if rest.count == 3 && rest[1] == 0x2E && rest[0] == 0x31 {
             if rest[2] == 0x31 { return .http1_1 }
             if rest[2] == 0x30 { return .http1_0 }

@@ -92,8 +92,8 @@ extension HTTP1ProxyConnection {
         let now = MonotonicInstant.now()
         if exchange.upstreamStartedAt == nil { exchange.upstreamStartedAt = now }
         exchange.lastUpstreamProgress = now
-        connection.socket.onReadable = { [unowned self] in self.pumpUpstream() }
-        connection.socket.onWritable = { [unowned self] in self.upstreamWritable() }
+        connection.socket.onReadable = upstreamReadHandler
+        connection.socket.onWritable = upstreamWriteHandler
         connection.parser.expectResponse(to: exchange.request.method)
         exchange.headSent = true
         guard writeUpstream(exchange, exchange.forwardedHead) else { return }

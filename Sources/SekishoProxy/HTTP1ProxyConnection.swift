@@ -109,6 +109,10 @@ final class HTTP1ProxyConnection: ProxyConnection, @unchecked Sendable {
     var peer: PeerIdentity? { front.verifiedPeer?.identity }
     /// Built by `requestContext()` for the first request, then kept for the next ones.
     private var cachedRequestContext: HTTP1Forwarding.RequestContext?
+    /// The handlers given to each upstream socket, made once per client connection: a closure
+    /// literal in `attach` would be two allocations per exchange.
+    lazy var upstreamReadHandler: () -> Void = { [unowned self] in self.pumpUpstream() }
+    lazy var upstreamWriteHandler: () -> Void = { [unowned self] in self.upstreamWritable() }
     var tlsVersion: String?
     var cipher: String?
     let clientAddress: String

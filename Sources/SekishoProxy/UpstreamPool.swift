@@ -14,6 +14,9 @@ final class UpstreamConnection: @unchecked Sendable {
     /// Exchanges completed on this connection; a connection that has served one is "reused"
     /// for the retry rule (pingora's `ReusedOnly`).
     private(set) var completedExchanges = 0
+    /// The pool's readable handler while this connection is idle, made at the first check-in and
+    /// kept (it holds both ends unowned, so no cycle): not an allocation per exchange.
+    var idleHandler: (() -> Void)?
 
     init(socket: Socket, upstream: String, server: HostPort) {
         self.socket = socket
@@ -100,7 +103,10 @@ final class UpstreamPool: @unchecked Sendable {
         connection.socket.onWritable = nil
         // The pool holds the connection; the socket's handler must not (that would be a cycle
         // kept alive by the Dispatch source). `close()` clears the handler.
-        connection.socket.onReadable = { [unowned self, unowned connection] in self.idleReadable(connection) }
+        if connection.idleHandler == nil {
+            connection.idleHandler = { [unowned self, unowned connection] in self.idleReadable(connection) }
+        }
+        connection.socket.onReadable = connection.idleHandler
         connection.socket.setReadInterest(true)
         armTimer()
     }
