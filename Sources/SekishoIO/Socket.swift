@@ -150,6 +150,10 @@ public final class Socket: @unchecked Sendable {
 
     public var isOpen: Bool { state == .open }
 
+    /// Whether the read source is resumed: bytes that arrive, or are already there, will make
+    /// `onReadable` run.
+    public var isReadInterestOn: Bool { readActive }
+
     // MARK: I/O
 
     public enum ReadResult: Equatable, Sendable {

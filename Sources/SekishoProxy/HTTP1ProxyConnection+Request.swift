@@ -28,7 +28,12 @@ extension HTTP1ProxyConnection {
     /// wake-ups of Dispatch's event thread (an eventfd write and a thread switch each), per
     /// request. Input that does arrive during the exchange (a pipelined request, a FIN) comes
     /// back as a readable event that takes nothing, and only then is interest switched off.
-    func pumpClient(fromReadable: Bool = false) {
+    ///
+    /// `afterExchange`: called when a response has gone out. Buffered input is processed, but
+    /// with read interest on the socket is not read: bytes already there make the read source
+    /// fire, and a read that finds nothing (the usual case, as a client waits for its response
+    /// before it sends the next request) would be a system call per request for nothing.
+    func pumpClient(fromReadable: Bool = false, afterExchange: Bool = false) {
         guard case .open = phase, !processingRequest else { return }
         var socketReads = 0
         // Whether this call could take input at all; if it could not, the readable event that
@@ -69,6 +74,10 @@ extension HTTP1ProxyConnection {
                 if socketReads == 16 {
                     // Fairness: let the other connections of this loop run, then continue.
                     loop.execute { [self] in pumpClient() }
+                    return
+                }
+                if afterExchange, socketReads == 0, front.socket.isReadInterestOn {
+                    armTimer()
                     return
                 }
                 socketReads += 1

@@ -333,6 +333,6 @@ extension HTTP1ProxyConnection {
         }
         armTimer()
         // A pipelined request may be waiting in `pendingRequest`.
-        if !processingRequest { pumpClient() }
+        if !processingRequest { pumpClient(afterExchange: true) }
     }
 }
