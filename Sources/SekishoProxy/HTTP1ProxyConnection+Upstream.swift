@@ -15,7 +15,11 @@ extension HTTP1ProxyConnection {
         if fresh, let previous = exchange.server {
             order = [previous] + order.filter { $0 != previous }
         }
-        if !fresh, let pooled = resources.pool.checkout(upstream: exchange.upstream.name, server: order[0]) {
+        // A request the retry rule can replay (idempotent, no body) goes out without the pool's
+        // liveness probe: if the connection was closed a moment ago it fails before any response
+        // byte and is sent again on a fresh one (`FailurePolicy`).
+        let replayable = exchange.idempotent && !exchange.hasBody
+        if !fresh, let pooled = resources.pool.checkout(upstream: exchange.upstream.name, server: order[0], probe: !replayable) {
             attach(pooled, to: exchange)
             return
         }

@@ -36,9 +36,12 @@ final class UpstreamConnection: @unchecked Sendable {
 /// Liveness (pingora `idle_poll` / `test_reusable_stream`): an idle connection keeps read
 /// interest on, so a backend that closes it (FIN or RST) or sends bytes nobody asked for is
 /// noticed at once and the connection is dropped; and `checkout` probes once more with a
-/// non-blocking read right before handing a connection out, so one closed a moment ago is never
-/// used. What remains is the race of a backend closing while the request is in flight, which
-/// the retry rule of `HTTP1ProxyConnection` covers.
+/// non-blocking read right before handing a connection out to a request that could not be
+/// replayed, so one closed a moment ago never carries it. A request that can be replayed (an
+/// idempotent method without a body) skips the probe, a system call per request: on a
+/// connection closed since the last readable event it fails before any response byte, which is
+/// the race of a backend closing while a request is in flight, and the retry rule of
+/// `HTTP1ProxyConnection` sends it again on a fresh connection.
 ///
 /// Per loop on purpose: a connection never changes loops, so no locking; `max_idle` therefore
 /// applies per loop.
@@ -60,8 +63,9 @@ final class UpstreamPool: @unchecked Sendable {
 
     var idleCount: Int { members.count }
 
-    /// A live idle connection to `server`, probed; nil means "connect a new one".
-    func checkout(upstream: String, server: HostPort) -> UpstreamConnection? {
+    /// An idle connection to `server` (probed unless `probe` is false); nil means "connect a
+    /// new one". `probe: false` is for requests the retry rule may replay.
+    func checkout(upstream: String, server: HostPort, probe: Bool = true) -> UpstreamConnection? {
         loop.assertInLoop()
         let key = UpstreamPoolState<ObjectIdentifier>.Key(upstream: upstream, server: server)
         while true {
@@ -71,7 +75,7 @@ final class UpstreamPool: @unchecked Sendable {
             // Read interest stays on: the new owner sets its handler at once (on this queue,
             // so no event can come in between), and a resume would cost a wake-up.
             connection.socket.onReadable = nil
-            if Self.isStillOpen(connection, scratch: scratch) { return connection }
+            if !probe || Self.isStillOpen(connection, scratch: scratch) { return connection }
             connection.socket.close()
         }
     }

@@ -81,6 +81,38 @@ final class UpstreamPoolLoopbackTests: XCTestCase {
         XCTAssertNil(try onLoop(loop) { resources.pool.checkout(upstream: "web", server: server) })
     }
 
+    /// The close arrives after the last readable event could run (all in one turn of the
+    /// loop): only the probe can see it. With the probe the connection is dropped; without it
+    /// (a request the retry rule can replay) it is handed out, and its first read finds the EOF
+    /// that the exchange then reports as "closed before response" on a reused connection.
+    func testProbeCatchesACloseTheIdleEventHasNotSeenAndSkippingItHandsTheConnectionOut() throws {
+        let loop = EventLoop(index: 0)
+        let resources = LoopResources(loop: loop)
+        let peer = try Peer(loop: loop)
+        let server = peer.address
+        let probed = try connected(to: server, loop: loop)
+        let unprobed = try connected(to: server, loop: loop)
+        try waitUntil("the peer to accept both") { try onLoop(loop) { peer.accepted.count == 2 } }
+
+        let probedResult: Bool = try onLoop(loop) {
+            resources.pool.checkin(UpstreamConnection(socket: probed, upstream: "web", server: server), maxIdle: 4, idleTimeout: .seconds(30))
+            for socket in peer.accepted { socket.shutdownWrite() }  // FIN now, on loopback
+            return resources.pool.checkout(upstream: "web", server: server, probe: true) == nil
+        }
+        XCTAssertTrue(probedResult, "the probe read the FIN: the connection was dropped, not handed out")
+        XCTAssertEqual(try onLoop(loop) { resources.pool.idleCount }, 0)
+
+        let unprobedRead: Socket.ReadResult? = try onLoop(loop) {
+            resources.pool.checkin(UpstreamConnection(socket: unprobed, upstream: "web", server: server), maxIdle: 4, idleTimeout: .seconds(30))
+            guard let connection = resources.pool.checkout(upstream: "web", server: server, probe: false) else { return nil }
+            XCTAssertTrue(connection.socket === unprobed)
+            var byte = [UInt8](repeating: 0, count: 1)
+            defer { connection.socket.close() }
+            return try byte.withUnsafeMutableBytes { try connection.socket.read(into: $0) }
+        }
+        XCTAssertEqual(unprobedRead, .endOfFile, "handed out without the probe, the connection shows its EOF on first use")
+    }
+
     func testLiveIdleConnectionIsHandedOutOnceAndUnknownServersGetNone() throws {
         let loop = EventLoop(index: 0)
         let resources = LoopResources(loop: loop)
