@@ -120,8 +120,12 @@ extension HTTP1ProxyConnection {
     func pumpUpstream() {
         guard case .open = phase, let exchange, let connection = exchange.connection else { return }
         if exchange.responseComplete {
-            // Readable after the end of the response (read interest stays on between
-            // exchanges): EOF or bytes nobody asked for. Either way not reusable.
+            // Called after the end of the response, before the exchange finished: by a readable
+            // event (read interest stays on between exchanges), or by a read pass deferred for
+            // fairness that another pass overtook. Only what the socket holds decides: EOF or
+            // bytes nobody asked for make the connection unusable; nothing at all (a deferred
+            // pass, a spurious event) changes nothing, and the connection is pooled as usual.
+            if case .wouldBlock? = try? connection.socket.read(into: scratch.inbound) { return }
             exchange.upstreamReusable = false
             connection.socket.setReadInterest(false)
             return

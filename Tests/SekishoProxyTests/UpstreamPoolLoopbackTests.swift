@@ -113,6 +113,35 @@ final class UpstreamPoolLoopbackTests: XCTestCase {
         XCTAssertEqual(unprobedRead, .endOfFile, "handed out without the probe, the connection shows its EOF on first use")
     }
 
+    /// A readable event that arrives after its bytes were read (the exchange read the rest of a
+    /// long response itself while Dispatch was delivering the event) must not close a good idle
+    /// connection. The loop is held while the byte arrives, the event is queued, and the byte is
+    /// read; the queued event then finds an empty socket.
+    func testStaleReadableEventDoesNotCloseAnIdleConnection() throws {
+        let loop = EventLoop(index: 0)
+        let resources = LoopResources(loop: loop)
+        let peer = try Peer(loop: loop)
+        let socket = try connected(to: peer.address, loop: loop)
+        let server = peer.address
+        try waitUntil("the peer to accept") { try onLoop(loop) { peer.accepted.count == 1 } }
+
+        let consumed: Socket.ReadResult = try onLoop(loop) {
+            resources.pool.checkin(UpstreamConnection(socket: socket, upstream: "web", server: server), maxIdle: 4, idleTimeout: .seconds(30))
+            _ = try [UInt8(0x2E)].withUnsafeBytes { try peer.accepted[0].write($0) }
+            // Dispatch's event thread sees the byte and queues the pool's handler behind us.
+            Thread.sleep(forTimeInterval: 0.2)
+            var byte = [UInt8](repeating: 0, count: 8)
+            return try byte.withUnsafeMutableBytes { try socket.read(into: $0) }
+        }
+        XCTAssertEqual(consumed, .bytes(1))
+        // Let the queued event run; then the connection must still be there, and handed out.
+        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssertEqual(try onLoop(loop) { resources.pool.idleCount }, 1, "a stale event closed a good connection")
+        let reused = try onLoop(loop) { resources.pool.checkout(upstream: "web", server: server) }
+        XCTAssertTrue(reused?.socket === socket)
+        try onLoop(loop) { reused?.socket.close() }
+    }
+
     func testLiveIdleConnectionIsHandedOutOnceAndUnknownServersGetNone() throws {
         let loop = EventLoop(index: 0)
         let resources = LoopResources(loop: loop)
