@@ -61,13 +61,20 @@ final class UpstreamPoolLoopbackTests: XCTestCase {
         XCTFail("timed out waiting for \(what)")
     }
 
-    func testIdleConnectionClosedByThePeerIsDroppedAndNeverReused() throws {
+    /// A loop with its resources, a peer, and one connection to it that the peer has accepted.
+    private func acceptedConnection() throws
+        -> (loop: EventLoop, resources: LoopResources, peer: Peer, socket: Socket, server: HostPort)
+    {
         let loop = EventLoop(index: 0)
         let resources = LoopResources(loop: loop)
         let peer = try Peer(loop: loop)
         let socket = try connected(to: peer.address, loop: loop)
-        let server = peer.address
         try waitUntil("the peer to accept") { try onLoop(loop) { peer.accepted.count == 1 } }
+        return (loop, resources, peer, socket, peer.address)
+    }
+
+    func testIdleConnectionClosedByThePeerIsDroppedAndNeverReused() throws {
+        let (loop, resources, peer, socket, server) = try acceptedConnection()
 
         try onLoop(loop) {
             let connection = UpstreamConnection(socket: socket, upstream: "web", server: server)
@@ -118,12 +125,7 @@ final class UpstreamPoolLoopbackTests: XCTestCase {
     /// connection. The loop is held while the byte arrives, the event is queued, and the byte is
     /// read; the queued event then finds an empty socket.
     func testStaleReadableEventDoesNotCloseAnIdleConnection() throws {
-        let loop = EventLoop(index: 0)
-        let resources = LoopResources(loop: loop)
-        let peer = try Peer(loop: loop)
-        let socket = try connected(to: peer.address, loop: loop)
-        let server = peer.address
-        try waitUntil("the peer to accept") { try onLoop(loop) { peer.accepted.count == 1 } }
+        let (loop, resources, peer, socket, server) = try acceptedConnection()
 
         let consumed: Socket.ReadResult = try onLoop(loop) {
             resources.pool.checkin(UpstreamConnection(socket: socket, upstream: "web", server: server), maxIdle: 4, idleTimeout: .seconds(30))
@@ -161,12 +163,7 @@ final class UpstreamPoolLoopbackTests: XCTestCase {
     }
 
     func testIdleConnectionThatReceivedUnsolicitedBytesIsNotReused() throws {
-        let loop = EventLoop(index: 0)
-        let resources = LoopResources(loop: loop)
-        let peer = try Peer(loop: loop)
-        let socket = try connected(to: peer.address, loop: loop)
-        let server = peer.address
-        try waitUntil("the peer to accept") { try onLoop(loop) { peer.accepted.count == 1 } }
+        let (loop, resources, peer, socket, server) = try acceptedConnection()
         try onLoop(loop) {
             resources.pool.checkin(UpstreamConnection(socket: socket, upstream: "web", server: server), maxIdle: 4, idleTimeout: .seconds(30))
             // Bytes nobody asked for would be taken as the next response.
