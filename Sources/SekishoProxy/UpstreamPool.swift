@@ -118,8 +118,8 @@ final class UpstreamPool: @unchecked Sendable {
     private func idleReadable(_ connection: UpstreamConnection) {
         // An event can be stale: raised for bytes of the last response that its exchange read
         // itself before Dispatch delivered the event (a response longer than one read does this
-        // routinely). Only what the socket holds now decides; closing on the event alone threw
-        // away about a quarter of the connections after 1 MiB downloads.
+        // routinely). Only what the socket holds now decides; closing on the event alone made
+        // 87% of 1 MiB downloads (8 at a time) open a new upstream connection.
         if Self.isStillOpen(connection, scratch: scratch) { return }
         let id = ObjectIdentifier(connection)
         guard state.remove(id) else { return }
