@@ -36,17 +36,18 @@ public struct HTTP1Fields: Sendable, Hashable, RandomAccessCollection, Expressib
     public subscript(position: Int) -> HTTP1Field { fields[position] }
 
     public mutating func append(name: String, value: String) {
-        fields.append(HTTP1Field(name: name, value: value))
+        append(HTTP1Field(name: name, value: value))
     }
 
-    public mutating func append(_ field: HTTP1Field) { fields.append(field) }
+    /// The first field line reserves room for `typicalCount`: one allocation per section
+    /// instead of a regrowth at 1, 2, 4 and 8 lines (the parsers append every line they read).
+    public mutating func append(_ field: HTTP1Field) {
+        if fields.isEmpty { fields.reserveCapacity(Self.typicalCount) }
+        fields.append(field)
+    }
 
-    /// What the parsers reserve for a header section: a browser request or a typical response
-    /// carries 8 to 16 field lines.
-    public static let typicalCount = 16
-
-    /// Room for `count` field lines without regrowing (the parsers reserve once per section).
-    public mutating func reserveCapacity(_ count: Int) { fields.reserveCapacity(count) }
+    /// A browser request or a typical response carries 8 to 16 field lines.
+    static let typicalCount = 16
 
     /// Removes every field with this name (case-insensitive); returns how many were removed.
     @discardableResult

@@ -139,8 +139,6 @@ public struct HTTP1ResponseParser: Sendable {
                 headerBytes += length
                 if let field {
                     if fields.count >= limits.maxHeaderCount { throw .tooManyHeaderFields }
-                    // One allocation per section instead of a regrowth at 1, 2, 4 and 8 fields.
-                    if fields.isEmpty { fields.reserveCapacity(HTTP1Fields.typicalCount) }
                     fields.append(field)
                     continue
                 }

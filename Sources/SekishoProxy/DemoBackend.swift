@@ -177,7 +177,7 @@ private final class DemoBackendConnection: @unchecked Sendable {
         do {
             while true {
                 if output.isEmpty && sourceRemaining > 0 {
-                    let n = min(sourceRemaining, 65_536)
+                    let n = min(sourceRemaining, Self.sourceChunk.count)
                     Self.sourceChunk.withUnsafeBytes { output.append(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
                     sourceRemaining -= n
                 }

@@ -87,6 +87,10 @@ final class HTTP1Exchange: @unchecked Sendable {
     /// Everything of the request the client will send has been read (a body-less request is
     /// complete with its head).
     var requestFullyRead: Bool { requestComplete || !hasBody }
+    /// Whether `FailurePolicy` replays this request if its pooled connection turns out to be
+    /// closed: an idempotent method, and no body bytes that would go out first (a consumed body
+    /// byte is not kept, so it cannot be sent again).
+    var replayableOnStaleConnection: Bool { idempotent && !hasBody }
 
     /// The upstream owes sekisho bytes: the response timeout runs.
     var waitingForUpstream: Bool {

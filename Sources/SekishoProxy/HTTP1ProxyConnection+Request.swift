@@ -76,7 +76,7 @@ extension HTTP1ProxyConnection {
                     loop.execute { [self] in pumpClient() }
                     return
                 }
-                if afterExchange, socketReads == 0, front.socket.isReadInterestOn {
+                if afterExchange, front.socket.isReadInterestOn {
                     armTimer()
                     return
                 }

@@ -15,11 +15,11 @@ extension HTTP1ProxyConnection {
         if fresh, let previous = exchange.server {
             order = [previous] + order.filter { $0 != previous }
         }
-        // A request the retry rule can replay (idempotent, no body) goes out without the pool's
-        // liveness probe: if the connection was closed a moment ago it fails before any response
-        // byte and is sent again on a fresh one (`FailurePolicy`).
-        let replayable = exchange.idempotent && !exchange.hasBody
-        if !fresh, let pooled = resources.pool.checkout(upstream: exchange.upstream.name, server: order[0], probe: !replayable) {
+        // A request the retry rule can replay goes out without the pool's liveness probe: if the
+        // connection was closed a moment ago it fails before any response byte and is sent again
+        // on a fresh one.
+        let probe = !exchange.replayableOnStaleConnection
+        if !fresh, let pooled = resources.pool.checkout(upstream: exchange.upstream.name, server: order[0], probe: probe) {
             attach(pooled, to: exchange)
             return
         }
@@ -125,7 +125,7 @@ extension HTTP1ProxyConnection {
             // fairness that another pass overtook. Only what the socket holds decides: EOF or
             // bytes nobody asked for make the connection unusable; nothing at all (a deferred
             // pass, a spurious event) changes nothing, and the connection is pooled as usual.
-            if case .wouldBlock? = try? connection.socket.read(into: scratch.inbound) { return }
+            if connection.isQuiet(scratch: scratch) { return }
             exchange.upstreamReusable = false
             connection.socket.setReadInterest(false)
             return
